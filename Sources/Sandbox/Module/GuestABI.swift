@@ -1,0 +1,31 @@
+/// The calling convention a function's module is written against (SPEC "Guest ABIs").
+public enum GuestABI: String, Sendable, Equatable, CaseIterable {
+    /// A WASI preview 1 command: `_start`, stdin is the body, stdout the response.
+    case wasi
+    /// The Intravisor reactor ABI: `iv_init` once, `iv_main` per invocation, `intravisor` imports.
+    case iv
+}
+
+/// What a function's manifest grants beyond the hostcalls every compartment has.
+///
+/// Least privilege: nothing is granted unless listed (SPEC `capabilities`).
+public struct Grants: Sendable, Equatable, Hashable {
+    /// Wall and monotonic clocks.
+    public var clock: Bool
+    /// Random bytes.
+    public var random: Bool
+    /// Read-only CAP-Files: archive paths; a trailing `/` grants a whole folder.
+    public var files: [String]
+    /// Functions this one may call through CAP-Calls.
+    public var invoke: [String]
+
+    public init(clock: Bool = false, random: Bool = false, files: [String] = [], invoke: [String] = []) {
+        self.clock = clock
+        self.random = random
+        self.files = files
+        self.invoke = invoke
+    }
+
+    /// Nothing granted.
+    public static let none = Grants()
+}

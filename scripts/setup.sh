@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what cvmfaas needs on a fresh Debian machine, and nothing when it is already there.
+set -euo pipefail
+
+packages=(wasi-libc libclang-rt-14-dev-wasm32 libsqlite3-dev zlib1g-dev libcurl4-openssl-dev curl)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    sudo_cmd=()
+    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    if [[ -x /opt/swift/usr/bin/swift ]]; then
+        echo "setup: add /opt/swift/usr/bin to PATH" >&2
+    else
+        echo "setup: Swift 6.3 is required (expected at /opt/swift)" >&2
+    fi
+    exit 1
+fi
