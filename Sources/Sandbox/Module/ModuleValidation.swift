@@ -3,12 +3,27 @@ import WasmKit
 /// Deploy-time checks of a guest module: it parses, its imports are satisfiable by the ABI and the
 /// granted capabilities, and it exports the entry points its ABI needs.
 public enum ModuleValidation {
-    /// The `intravisor` imports and the grant each needs (`nil`: always available).
-    static let intravisorImports: [String: KeyPath<Grants, Bool>?] = [
-        "request_len": nil, "request_read": nil, "response_write": nil, "response_status": nil,
-        "response_header": nil, "log": nil, "clock_ns": \Grants.clock, "random": \Grants.random,
-        "cap_open": \Grants.hasFiles, "cap_len": nil, "cap_read": nil, "cap_restrict": nil,
-        "cap_drop": nil, "call": \Grants.hasInvoke, "call_status": nil,
+    /// The grant an `intravisor` import needs.
+    enum Requirement: Sendable {
+        case always, clock, random, files, invoke
+
+        func isMet(by grants: Grants) -> Bool {
+            switch self {
+            case .always: true
+            case .clock: grants.clock
+            case .random: grants.random
+            case .files: !grants.files.isEmpty
+            case .invoke: !grants.invoke.isEmpty
+            }
+        }
+    }
+
+    /// The `intravisor` imports of SPEC.md and the grant each needs.
+    static let intravisorImports: [String: Requirement] = [
+        "request_len": .always, "request_read": .always, "response_write": .always, "response_status": .always,
+        "response_header": .always, "log": .always, "clock_ns": .clock, "random": .random,
+        "cap_open": .files, "cap_len": .always, "cap_read": .always, "cap_restrict": .always,
+        "cap_drop": .always, "call": .invoke, "call_status": .always,
     ]
 
     /// Validates `bytes` as a module for `abi` under `grants`.
@@ -32,7 +47,7 @@ public enum ModuleValidation {
                 guard let needs = intravisorImports[entry.name] else {
                     throw SandboxError(.invalidFunction, "unknown import intravisor.\(entry.name)")
                 }
-                if let needs, !grants[keyPath: needs] {
+                if !needs.isMet(by: grants) {
                     throw SandboxError(
                         .invalidFunction, "import intravisor.\(entry.name) needs a capability the manifest does not grant")
                 }
@@ -52,9 +67,4 @@ public enum ModuleValidation {
             throw SandboxError(.invalidFunction, "module does not export its memory as \"memory\"")
         }
     }
-}
-
-extension Grants {
-    var hasFiles: Bool { !files.isEmpty }
-    var hasInvoke: Bool { !invoke.isEmpty }
 }
