@@ -137,7 +137,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Registry", "Sandbox", "SandboxTesting"],
+            dependencies: [
+                "Scheduler", "Registry", "Sandbox", "SandboxTesting",
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
