@@ -40,6 +40,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
             ],
             swiftSettings: strictSettings
         ),
