@@ -97,6 +97,7 @@ let package = Package(
             name: "faas-bench",
             dependencies: [
                 "Sandbox",
+                "SandboxTesting",
                 "Registry",
                 "Scheduler",
                 "Gateway",
