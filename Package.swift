@@ -40,6 +40,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
             ],
             swiftSettings: strictSettings
         ),
@@ -96,6 +97,7 @@ let package = Package(
             name: "faas-bench",
             dependencies: [
                 "Sandbox",
+                "SandboxTesting",
                 "Registry",
                 "Scheduler",
                 "Gateway",
