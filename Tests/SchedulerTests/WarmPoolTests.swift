@@ -10,7 +10,8 @@ import Testing
         #expect(pool.deficit == 3)
         pool.beginCreating(2)
         #expect(pool.deficit == 1)
-        #expect(pool.finishCreating(1, now: origin) == nil)
+        let result1 = pool.finishCreating(1, now: origin)
+        #expect(result1 == nil)
         #expect(pool.idle.count == 1)
         #expect(pool.deficit == 1)
     }
@@ -20,7 +21,8 @@ import Testing
         pool.beginCreating(2)
         _ = pool.finishCreating(1, now: origin)
         _ = pool.finishCreating(2, now: origin + .seconds(1))
-        #expect(pool.checkout() == 2)
+        let result2 = pool.checkout()
+        #expect(result2 == 2)
         #expect(pool.running == 1)
     }
 
@@ -68,9 +70,12 @@ import Testing
         _ = pool.checkin(1, reusable: true, now: origin)
         _ = pool.checkin(2, reusable: true, now: origin + .seconds(5))
         _ = pool.checkin(3, reusable: true, now: origin + .seconds(8))
-        #expect(pool.expire(now: origin + .seconds(9)).isEmpty)
-        #expect(pool.expire(now: origin + .seconds(10)) == [1])
-        #expect(pool.expire(now: origin + .seconds(100)) == [2])
+        let result3 = pool.expire(now: origin + .seconds(9))
+        #expect(result3.isEmpty)
+        let result4 = pool.expire(now: origin + .seconds(10))
+        #expect(result4 == [1])
+        let result5 = pool.expire(now: origin + .seconds(100))
+        #expect(result5 == [2])
         #expect(pool.idleElements == [3])
     }
 
@@ -78,7 +83,8 @@ import Testing
         var pool = WarmPool<Int>(warm: 0, keepAlive: .seconds(10))
         pool.beginColdRun()
         _ = pool.checkin(1, reusable: true, now: origin)
-        #expect(pool.expire(now: origin + .seconds(10)) == [1])
+        let result6 = pool.expire(now: origin + .seconds(10))
+        #expect(result6 == [1])
         #expect(pool.isEmpty)
         #expect(pool.deficit == 0)
     }
@@ -90,14 +96,17 @@ import Testing
         _ = pool.finishCreating(2, now: origin)
         let running = pool.checkout()!
         pool.beginCreating()
-        #expect(pool.drain() == [1])
-        #expect(pool.checkout() == nil)
+        let result7 = pool.drain()
+        #expect(result7 == [1])
+        let result8 = pool.checkout()
+        #expect(result8 == nil)
         #expect(pool.deficit == 0)
         guard case .destroy = pool.checkin(running, reusable: true, now: origin) else {
             Issue.record("a drained pool kept a compartment")
             return
         }
-        #expect(pool.finishCreating(9, now: origin) == 9)
+        let result9 = pool.finishCreating(9, now: origin)
+        #expect(result9 == 9)
         #expect(pool.isEmpty)
     }
 
@@ -110,8 +119,11 @@ import Testing
         let used = pool.checkout()!
         _ = pool.checkin(used, reusable: true, now: origin + .seconds(4))
         #expect(pool.oldestIdle == origin + .seconds(1))
-        #expect(pool.evictOldest() == 1)
-        #expect(pool.evictOldest() == 2)
-        #expect(pool.evictOldest() == 3)
+        let result10 = pool.evictOldest()
+        #expect(result10 == 1)
+        let result11 = pool.evictOldest()
+        #expect(result11 == 2)
+        let result12 = pool.evictOldest()
+        #expect(result12 == 3)
     }
 }

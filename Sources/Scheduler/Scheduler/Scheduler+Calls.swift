@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 public import Sandbox
 import Synchronization
 
@@ -13,15 +14,14 @@ extension Scheduler: CallHandler {
         let depth = CallDepth.current
         guard depth < configuration.maxCallDepth else {
             return .failed(
-                InvocationFailure(
-                    code: .unavailable, message: "CAP-Call chain deeper than \(configuration.maxCallDepth)"))
+                InvocationFailure(.unavailable, "CAP-Call chain deeper than \(configuration.maxCallDepth)"))
         }
         let runtime: VersionRuntime
         do {
             runtime = try runtimeBlocking(for: function, version: nil)
         } catch {
             return error.code == "not_found"
-                ? .notFound : .failed(InvocationFailure(code: .unavailable, message: error.message))
+                ? .notFound : .failed(InvocationFailure(.unavailable, error.message))
         }
         let admitted = state.withLock { state -> Bool in
             guard !state.shuttingDown, state.functions[function]?.admission.tryAcquire() == true else { return false }
@@ -29,7 +29,7 @@ extension Scheduler: CallHandler {
             return true
         }
         guard admitted else {
-            return .failed(InvocationFailure(code: .unavailable, message: "\(function) has no free slot for a CAP-Call"))
+            return .failed(InvocationFailure(.unavailable, "\(function) has no free slot for a CAP-Call"))
         }
         let arrival = ContinuousClock.now
         let activation = ActivationID.make()
@@ -50,7 +50,7 @@ extension Scheduler: CallHandler {
         case .failure:
             if case .failure(let failure, _)? = execution.outcome { return .failed(failure) }
             return .failed(
-                InvocationFailure(code: .unavailable, message: execution.failure?.message ?? "the callee failed"))
+                InvocationFailure(.unavailable, execution.failure?.message ?? "the callee failed"))
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Registry
-import Sandbox
+public import Sandbox
 import Synchronization
 
 extension Scheduler {

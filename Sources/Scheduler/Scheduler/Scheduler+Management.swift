@@ -11,7 +11,7 @@ extension Scheduler {
         let outcome: Result<DeployResult, SchedulerFailure>
         do {
             outcome = try await onIO {
-                do {
+                do throws(RegistryError) {
                     return .success(try self.registry.deploy(archive: archive))
                 } catch {
                     return .failure(SchedulerFailure(registry: error))
@@ -35,7 +35,7 @@ extension Scheduler {
     public func rollback(function: String, to version: Int?) async throws(SchedulerFailure) -> VersionInfo {
         let outcome: Result<VersionInfo, SchedulerFailure> =
             (try? await onIO {
-                do {
+                do throws(RegistryError) {
                     return .success(try self.registry.rollback(function: function, to: version))
                 } catch {
                     return .failure(SchedulerFailure(registry: error))
@@ -79,7 +79,7 @@ extension Scheduler {
     public func remove(function: String) async throws(SchedulerFailure) {
         let outcome: Result<Void, SchedulerFailure> =
             (try? await onIO {
-                do {
+                do throws(RegistryError) {
                     try self.registry.remove(function: function)
                     return .success(())
                 } catch {

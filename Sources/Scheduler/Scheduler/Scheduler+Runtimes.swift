@@ -103,6 +103,9 @@ extension Scheduler {
                 || state.liveMemoryBytes + reservation > configuration.maxMemoryBytes
             {
                 guard evicting, let victim = Self.evictLeastRecentlyUsed(&state) else { return nil }
+                // Its budget is released here, under the lock, so the loop sees the room it made.
+                state.liveCompartments -= 1
+                state.liveMemoryBytes -= victim.memoryBytes
                 evicted.append(victim)
             }
             state.liveCompartments += 1
@@ -110,7 +113,7 @@ extension Scheduler {
             defer { state.nextCompartment += 1 }
             return state.nextCompartment
         }
-        destroy(evicted)
+        destroy(evicted, released: true)
         guard let id else {
             throw .unavailable("the platform's compartment budget is exhausted")
         }
@@ -142,13 +145,16 @@ extension Scheduler {
         return oldest?.runtime.pool.evictOldest()
     }
 
-    /// Destroys compartments that no pool holds any more and returns their budget.
-    func destroy(_ handles: [CompartmentHandle]) {
+    /// Destroys compartments that no pool holds any more and returns their budget (unless the
+    /// caller already did, `released`).
+    func destroy(_ handles: [CompartmentHandle], released: Bool = false) {
         guard !handles.isEmpty else { return }
         for handle in handles { handle.compartment.destroy() }
-        state.withLock { state in
-            state.liveCompartments -= handles.count
-            state.liveMemoryBytes -= handles.reduce(0) { $0 + $1.memoryBytes }
+        if !released {
+            state.withLock { state in
+                state.liveCompartments -= handles.count
+                state.liveMemoryBytes -= handles.reduce(0) { $0 + $1.memoryBytes }
+            }
         }
         for function in Set(handles.map(\.function)) { publishGauges(function) }
     }

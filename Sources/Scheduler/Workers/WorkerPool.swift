@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A fixed set of threads that run guest code, fed from async code.
 ///
@@ -61,6 +64,18 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Whether the calling thread is one of this pool's threads.
+    public var isCurrentThreadWorker: Bool {
+        pthread_getspecific(Self.owner) == UnsafeMutableRawPointer(Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// The pool that owns the current thread, if any.
+    private static let owner: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     /// Jobs waiting for a thread.
     public var backlog: Int {
         condition.lock()
@@ -76,7 +91,7 @@ public final class WorkerPool: @unchecked Sendable {
         condition.broadcast()
         condition.lock()
         while exited < size {
-            condition.wait(until: Date(timeIntervalSinceNow: 0.05))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.05))
         }
         condition.unlock()
     }
@@ -104,6 +119,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func loop() {
+        pthread_setspecific(Self.owner, Unmanaged.passUnretained(self).toOpaque())
         while true {
             condition.lock()
             while pending == 0 && !stopping {
