@@ -131,25 +131,27 @@ struct HostcallFaultTests {
         #expect(try result(run(restricted).0) == 2)  // a new handle
     }
 
+    static let capCallGuest = """
+        (module
+          (import "intravisor" "call" (func $call (param i32 i32 i32 i32) (result i32)))
+          (import "intravisor" "call_status" (func $status (param i32) (result i32)))
+          (import "intravisor" "cap_len" (func $len (param i32) (result i64)))
+          (import "intravisor" "cap_read" (func $read (param i32 i32 i32 i64) (result i32)))
+          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+          (import "intravisor" "response_status" (func $set_status (param i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "otherping")
+          (func (export "iv_main") (result i32) (local $h i32) (local $n i32)
+            (local.set $h (call $call (i32.const 0) (i32.const 5) (i32.const 5) (i32.const 4)))
+            (drop (call $set_status (call $status (local.get $h))))
+            (local.set $n (i32.wrap_i64 (call $len (local.get $h))))
+            (drop (call $read (local.get $h) (i32.const 100) (local.get $n) (i64.const 0)))
+            (drop (call $write (i32.const 100) (local.get $n)))
+            (i32.const 0)))
+        """
+
     @Test func capCallsRunThroughTheHandler() throws {
-        let wat = """
-            (module
-              (import "intravisor" "call" (func $call (param i32 i32 i32 i32) (result i32)))
-              (import "intravisor" "call_status" (func $status (param i32) (result i32)))
-              (import "intravisor" "cap_len" (func $len (param i32) (result i64)))
-              (import "intravisor" "cap_read" (func $read (param i32 i32 i32 i64) (result i32)))
-              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
-              (import "intravisor" "response_status" (func $set_status (param i32) (result i32)))
-              (memory (export "memory") 1)
-              (data (i32.const 0) "otherping")
-              (func (export "iv_main") (result i32) (local $h i32) (local $n i32)
-                (local.set $h (call $call (i32.const 0) (i32.const 5) (i32.const 5) (i32.const 4)))
-                (drop (call $set_status (call $status (local.get $h))))
-                (local.set $n (i32.wrap_i64 (call $len (local.get $h))))
-                (drop (call $read (local.get $h) (i32.const 100) (local.get $n) (i64.const 0)))
-                (drop (call $write (i32.const 100) (local.get $n)))
-                (i32.const 0)))
-            """
+        let wat = Self.capCallGuest
         let image = try harness.image(wat: wat, harness.descriptor(grants: Grants(invoke: ["other"])))
         let compartment = try Compartment(image: image, id: 1, callHandler: EchoCallHandler())
         let response = try #require(compartment.invoke(.init(), context: harness.context()).response)
@@ -176,6 +178,38 @@ struct EchoCallHandler: CallHandler {
         case .echo: .response(InvocationResponse(status: 202, body: Array("\(function):".utf8) + body))
         case .notFound: .notFound
         case .failed: .failed(InvocationFailure(.functionTrap, "callee trapped"))
+        }
+    }
+}
+
+/// A CAP-Call handler that runs the callee for real: a fresh compartment of `image` per call.
+struct CompartmentCallHandler: CallHandler {
+    let image: CompartmentImage
+
+    func call(function: String, body: [UInt8], caller: ImageDescriptor, deadline: ContinuousClock.Instant) -> CallResult {
+        do {
+            let callee = try Compartment(image: image, id: 99, callHandler: nil)
+            switch callee.invoke(InvocationRequest(body: body), context: InvocationContext(activation: "nested", deadline: deadline)) {
+            case .success(let response, _): return .response(response)
+            case .failure(let failure, _): return .failed(failure)
+            }
+        } catch {
+            return .failed(error)
+        }
+    }
+}
+
+@Suite("CAP-Calls")
+struct CapCallTests {
+    @Test func calleeRunsInItsOwnCompartmentWhileTheCallerWaits() throws {
+        let harness = SandboxHarness.self
+        let callee = try harness.image(wat: GuestFixtures.ivEcho, harness.descriptor(function: "echo"))
+        let image = try harness.image(wat: HostcallFaultTests.capCallGuest, harness.descriptor(grants: Grants(invoke: ["other"])))
+        let compartment = try Compartment(image: image, id: 1, callHandler: CompartmentCallHandler(image: callee))
+        for _ in 0..<3 {
+            let response = try #require(compartment.invoke(.init(), context: harness.context()).response)
+            #expect(response.status == 201)
+            #expect(response.body == Array("ping".utf8))
         }
     }
 }

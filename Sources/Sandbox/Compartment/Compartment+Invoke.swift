@@ -29,7 +29,7 @@ extension Compartment {
                 throw CapabilityFault(.type, "entry capability of compartment \(unsealed.base), not \(id)")
             }
         } catch {
-            destroy()
+            discard()
             return .failure(InvocationFailure(error), InvocationReport())
         }
         let remaining = start.duration(to: invocation.deadline)
@@ -72,10 +72,8 @@ extension Compartment {
             logs: host.logs, exitCode: exitCode, fuelUsed: fuelUsed, runTime: start.duration(to: clock.now))
         host.end()
         recordInvocation()
-        if mustDestroy {
-            destroy()
-        } else if !resetState() {
-            destroy()
+        if mustDestroy || !resetState() {
+            discard()
         } else {
             release()
         }

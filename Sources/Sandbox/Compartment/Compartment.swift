@@ -119,10 +119,16 @@ public final class Compartment: @unchecked Sendable {
     /// Invocations run so far (safe to read from any thread).
     public var invocations: Int { invocationCount.load(ordering: .relaxed) }
 
-    /// Marks the compartment destroyed: it refuses every further invocation. Its memory is released when the
-    /// last reference to it goes.
+    /// Marks the compartment destroyed: it refuses every further invocation. Safe from any thread, also while
+    /// an invocation runs (that invocation finishes, and the compartment is not resealed). Its memory is
+    /// released when the last reference to it goes.
     public func destroy() {
         lifecycle.store(CompartmentState.destroyed.rawValue, ordering: .releasing)
+    }
+
+    /// Destroys the compartment from the thread that runs it, dropping its own snapshot at once.
+    func discard() {
+        destroy()
         snapshot = nil
     }
 
