@@ -27,7 +27,8 @@ import WasmKit
         func call(function: String, body: [UInt8], caller: ImageDescriptor, deadline: ContinuousClock.Instant)
             -> CallResult
         {
-            function == "other" ? .response(InvocationResponse(status: 200, headers: [], body: Array(body.prefix(64)))) : .notFound
+            function == "other"
+                ? .response(InvocationResponse(status: 200, headers: [], body: Array(body.prefix(64)))) : .notFound
         }
     }
 
@@ -41,7 +42,8 @@ import WasmKit
         for (index, call) in hostcalls.enumerated() {
             let parameters = call.type.parameters.map(watType).joined(separator: " ")
             let results = call.type.results.map(watType).joined(separator: " ")
-            text += "(import \"\(module)\" \"\(call.name)\" (func $h\(index) (param \(parameters)) (result \(results))))\n"
+            text +=
+                "(import \"\(module)\" \"\(call.name)\" (func $h\(index) (param \(parameters)) (result \(results))))\n"
         }
         // One small wrapper per hostcall behind call_indirect: WasmKit translates functions lazily, per
         // instance, so each fresh compartment translates only the wrappers it calls.
@@ -51,7 +53,8 @@ import WasmKit
             (table \(hostcalls.count) funcref)
             (data (i32.const 256) "data/a.txt")
             (func $arg (param $i i32) (param $h i32) (result i64)
-              (if (result i64) (i32.and (i32.load (i32.const \(tupleAddress + 4))) (i32.shl (i32.const 1) (local.get $i)))
+              (if (result i64)
+                (i32.and (i32.load (i32.const \(tupleAddress + 4))) (i32.shl (i32.const 1) (local.get $i)))
                 (then (i64.extend_i32_s (local.get $h)))
                 (else (i64.load (i32.add (i32.const \(tupleAddress + 8)) (i32.shl (local.get $i) (i32.const 3)))))))
 
@@ -85,7 +88,10 @@ import WasmKit
     /// Arguments that reach the interesting paths: in-range pointers and lengths, the edges of memory and of
     /// the integer types, tiny handles and descriptors, and anything at all.
     static func argument(_ random: inout SeededGenerator) -> UInt64 {
-        let edges: [Int64] = [0, 1, 2, 3, 4, 5, -1, -2, -3, 255, 256, 65_535, 65_536, 65_537, 60_000, Int64(Int32.max), Int64(Int32.min), .max, .min]
+        let edges: [Int64] = [
+            0, 1, 2, 3, 4, 5, -1, -2, -3, 255, 256, 65_535, 65_536, 65_537, 60_000, Int64(Int32.max), Int64(Int32.min),
+            .max, .min,
+        ]
         switch Int.random(in: 0...9, using: &random) {
         case 0...2: return UInt64.random(in: 0...64, using: &random)
         case 3...4: return UInt64.random(in: 0...65_536, using: &random)
@@ -207,7 +213,8 @@ import WasmKit
                 """)
         let image = try CompartmentImage(
             module: GuestFixtures.wasm(wat), files: Self.files,
-            descriptor: SandboxHarness.descriptor(abi: .wasi, grants: Self.grants), intravisor: SandboxHarness.intravisor)
+            descriptor: SandboxHarness.descriptor(abi: .wasi, grants: Self.grants),
+            intravisor: SandboxHarness.intravisor)
         let tally = try Self.fuzz(image: image, hostcalls: hostcalls, count: 10_000, seed: 0x3A51_2026)
         print("WASI hostcall fuzz: \(tally)")
         #expect(tally.called == Set(hostcalls.map(\.name)))
