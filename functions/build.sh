@@ -74,7 +74,7 @@ build_one() {
     local headers=("$dir"/*.h)
 
     local wasm="$out/$name/$name.wasm" archive="$out/$name.tar.gz"
-    mkdir -p "$out/$name"
+    mkdir -p "$out/$name" || return 1
     if newer_than "$wasm" "${sources[@]}" "$root/sdk" "${BASH_SOURCE[0]}" "${headers[@]}"; then
         local flags=("${COMMON_FLAGS[@]}")
         case "$abi" in
@@ -83,21 +83,21 @@ build_one() {
             *) echo "build.sh: $dir: unknown abi '$abi'" >&2; return 1 ;;
         esac
         echo "  CC    $name ($abi)"
-        "$CLANG" "${flags[@]}" "${sources[@]}" "${LINK_LIBS[@]}" -o "$wasm.tmp"
-        if [[ -n "$PYTHON" ]] && ! "$PYTHON" "$root/tools/wasm-info.py" --check-abi "$abi" "$wasm.tmp"; then
-            rm -f "$wasm.tmp"
+        "$CLANG" "${flags[@]}" "${sources[@]}" "${LINK_LIBS[@]}" -o "$wasm.tmp.$$" || return 1
+        if [[ -n "$PYTHON" ]] && ! "$PYTHON" "$root/tools/wasm-info.py" --check-abi "$abi" "$wasm.tmp.$$"; then
+            rm -f "$wasm.tmp.$$"
             return 1
         fi
-        mv -f "$wasm.tmp" "$wasm"
+        mv -f "$wasm.tmp.$$" "$wasm" || return 1
     fi
     if newer_than "$archive" "$wasm" "$dir/function.yaml" "${data[@]/#/$dir/}"; then
         echo "  PACK  $name.tar.gz"
         # ustar, relative entries, no owner names or times, so equal inputs give equal archives.
         tar --format=ustar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2024-01-01 00:00:00Z' \
-            -cf "$out/$name/archive.tar" -C "$dir" function.yaml "${data[@]}" -C "$out/$name" "$name.wasm"
-        gzip -n -9 -c "$out/$name/archive.tar" > "$archive.tmp"
-        rm -f "$out/$name/archive.tar"
-        mv -f "$archive.tmp" "$archive"
+            -cf "$out/$name/archive.tar.$$" -C "$dir" function.yaml "${data[@]}" -C "$out/$name" "$name.wasm" || return 1
+        gzip -n -9 -c "$out/$name/archive.tar.$$" > "$archive.tmp.$$" || return 1
+        rm -f "$out/$name/archive.tar.$$"
+        mv -f "$archive.tmp.$$" "$archive" || return 1
     fi
 }
 
