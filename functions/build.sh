@@ -83,17 +83,21 @@ build_one() {
             *) echo "build.sh: $dir: unknown abi '$abi'" >&2; return 1 ;;
         esac
         echo "  CC    $name ($abi)"
-        "$CLANG" "${flags[@]}" "${sources[@]}" "${LINK_LIBS[@]}" -o "$wasm.tmp.$$" || return 1
-        if [[ -n "$PYTHON" ]] && ! "$PYTHON" "$root/tools/wasm-info.py" --check-abi "$abi" "$wasm.tmp.$$"; then
-            rm -f "$wasm.tmp.$$"
+        # Link under the final file name (wasm-ld records it in the module) in a private folder,
+        # so concurrent builds do not collide and equal sources give equal modules.
+        local staging
+        staging="$(mktemp -d "$out/$name/.build.XXXXXX")" || return 1
+        if ! "$CLANG" "${flags[@]}" "${sources[@]}" "${LINK_LIBS[@]}" -o "$staging/$name.wasm" ||
+            { [[ -n "$PYTHON" ]] && ! "$PYTHON" "$root/tools/wasm-info.py" --check-abi "$abi" "$staging/$name.wasm"; }; then
+            rm -rf "$staging"
             return 1
         fi
-        mv -f "$wasm.tmp.$$" "$wasm" || return 1
+        mv -f "$staging/$name.wasm" "$wasm" && rmdir "$staging" || return 1
     fi
     if newer_than "$archive" "$wasm" "$dir/function.yaml" "${data[@]/#/$dir/}"; then
         echo "  PACK  $name.tar.gz"
         # ustar, relative entries, no owner names or times, so equal inputs give equal archives.
-        tar --format=ustar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2024-01-01 00:00:00Z' \
+        tar --format=ustar --sort=name --owner=0 --group=0 --numeric-owner --mode=0644 --mtime='2024-01-01 00:00:00Z' \
             -cf "$out/$name/archive.tar.$$" -C "$dir" function.yaml "${data[@]}" -C "$out/$name" "$name.wasm" || return 1
         gzip -n -9 -c "$out/$name/archive.tar.$$" > "$archive.tmp.$$" || return 1
         rm -f "$out/$name/archive.tar.$$"
