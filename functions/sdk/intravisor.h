@@ -279,7 +279,8 @@ static inline int iv_parse_i64(const char *s, size_t len, int64_t *out) {
 /**
  * Finds `key` in a form-encoded string `[query, query+len)` ("a=1&b=two", as in a query string
  * or an application/x-www-form-urlencoded body). On success sets `*value` / `*value_len` to the
- * raw (still percent-encoded) value and returns 1; a key without `=` has an empty value.
+ * raw (still percent-encoded; see iv_form_decode) value and returns 1; a key without `=` has an
+ * empty value.
  * Returns 0 when the key is absent.
  */
 static inline int iv_form_value(const char *query, size_t len, const char *key, const char **value, size_t *value_len) {
@@ -303,6 +304,34 @@ static inline int iv_form_value(const char *query, size_t len, const char *key, 
         i++;
     }
     return 0;
+}
+
+/** The value of a hexadecimal digit, or -1. */
+static inline int iv_hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/**
+ * Decodes a form value in place: `+` becomes a space and `%XX` the byte it names (a malformed
+ * escape is kept as it is). Returns the decoded length, never more than `len`.
+ */
+static inline size_t iv_form_decode(char *s, size_t len) {
+    size_t in = 0, out = 0;
+    while (in < len) {
+        if (s[in] == '+') {
+            s[out++] = ' ';
+            in++;
+        } else if (s[in] == '%' && len - in >= 3 && iv_hex_digit(s[in + 1]) >= 0 && iv_hex_digit(s[in + 2]) >= 0) {
+            s[out++] = (char)(iv_hex_digit(s[in + 1]) * 16 + iv_hex_digit(s[in + 2]));
+            in += 3;
+        } else {
+            s[out++] = s[in++];
+        }
+    }
+    return out;
 }
 
 /**
