@@ -94,7 +94,8 @@ build_one() {
         fi
         mv -f "$staging/$name.wasm" "$wasm" && rmdir "$staging" || return 1
     fi
-    if newer_than "$archive" "$wasm" "$dir/function.yaml" "${data[@]/#/$dir/}"; then
+    # The whole folder: a data file added or removed changes its directory's time too.
+    if newer_than "$archive" "$wasm" "$dir"; then
         echo "  PACK  $name.tar.gz"
         # ustar, relative entries, no owner names or times, so equal inputs give equal archives.
         tar --format=ustar --sort=name --owner=0 --group=0 --numeric-owner --mode=0644 --mtime='2024-01-01 00:00:00Z' \
