@@ -25,7 +25,10 @@ public struct GatewayConfiguration: Sendable {
     public init() {}
 
     /// Whether `host` names the loopback interface only.
-    public var isLoopback: Bool {
+    public var isLoopback: Bool { Self.isLoopback(host: host) }
+
+    /// Whether `host` names the loopback interface only.
+    public static func isLoopback(host: String) -> Bool {
         let name = host.lowercased()
         return name == "localhost" || name == "::1" || name == "[::1]" || name.hasPrefix("127.")
     }

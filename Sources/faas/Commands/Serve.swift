@@ -38,6 +38,11 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        let loopback = GatewayConfiguration.isLoopback(host: host)
+        let token = token ?? ProcessInfo.processInfo.environment["FAAS_TOKEN"] ?? ""
+        if !loopback, token.isEmpty, !insecure {
+            throw ValidationError("refusing to listen on \(host) without a token; set --token (or FAAS_TOKEN) or pass --insecure")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -54,8 +59,14 @@ struct Serve: AsyncParsableCommand {
         configuration.insecure = insecure
         let options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
-            deployExamples: examples, logger: logger)
+            logger: logger)
         let platform = try await PlatformFactory.make(options)
+        if examples {
+            guard let directory = ExampleDeployer.locate() else {
+                throw ValidationError("--examples: no functions/ folder with build.sh here (set FAAS_EXAMPLES)")
+            }
+            try await ExampleDeployer(directory: directory, logger: logger).deployAll(to: platform)
+        }
         let server = GatewayServer(configuration: configuration, platform: platform, logger: logger)
         let service = GatewayService(server: server) { port in
             Output.error("faas gateway listening on http://\(host):\(port)")

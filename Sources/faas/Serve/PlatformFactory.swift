@@ -6,8 +6,6 @@ import Logging
 struct ServeOptions: Sendable {
     /// Holds `registry.sqlite` and `images/`.
     var dataDirectory: String
-    /// Deploy the examples of `functions/` at start.
-    var deployExamples: Bool
     var logger: Logger
 }
 
