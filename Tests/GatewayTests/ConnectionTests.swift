@@ -176,3 +176,23 @@ struct ConnectionTests {
         }
     }
 }
+
+@Suite("Slow clients")
+struct SlowClientTests {
+    @Test func aTricklingRequestIsCutAtTheRequestTimeout() async throws {
+        try await TestGateway.with({ $0.requestTimeout = .milliseconds(300) }) { gateway in
+            let connection = try await gateway.connect()
+            try await connection.send("POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            // One byte every 50 ms keeps the read-idle timer quiet but never completes the request.
+            var bytes = 0
+            while !connection.isClosed && bytes < 200 {
+                try? await connection.send("a")
+                bytes += 1
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(connection.isClosed)
+            #expect(bytes < 200)
+            #expect(await gateway.platform.lastRequest == nil)
+        }
+    }
+}

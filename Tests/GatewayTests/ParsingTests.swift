@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 import Testing
 
@@ -53,5 +54,31 @@ struct ParsingTests {
         #expect(response.status.code == 429)
         #expect(response.headers.first(name: "retry-after") == "1")
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"error":{"code":"too_many_requests","message":"queue full"}}"#)
+    }
+}
+
+@Suite("JSON shapes")
+struct JSONShapeTests {
+    struct Sample: Encodable {
+        var name = "hello"
+        var memory: UInt64 = 64 << 20
+        var ratio = 0.5
+        var isPublic = true
+        var env: [String] = ["A=1"]
+        var missing: String? = nil
+    }
+
+    @Test func jsonValueKeepsIntegersIntegral() throws {
+        let value = try JSONValue(encoding: Sample())
+        #expect(String(decoding: GatewayJSON.encode(value), as: UTF8.self)
+            == #"{"env":["A=1"],"isPublic":true,"memory":67108864,"name":"hello","ratio":0.5}"#)
+    }
+
+    @Test func snakeCaseFieldsOfTheContract() throws {
+        let deploy = String(decoding: GatewayJSON.encode(DeployResult(name: "f", version: 1, digest: "sha256:x", size: 2, compressedSize: 1)), as: UTF8.self)
+        #expect(deploy == #"{"compressed_size":1,"digest":"sha256:x","name":"f","size":2,"version":1}"#)
+        let cvm = CompartmentInfo(id: 1, function: "f", version: 1, state: .running, memoryBytes: 65536, invocations: 3, created: Date(timeIntervalSince1970: 0))
+        #expect(String(decoding: GatewayJSON.encode(cvm), as: UTF8.self)
+            == #"{"created":"1970-01-01T00:00:00Z","function":"f","id":1,"invocations":3,"memory_bytes":65536,"state":"running","version":1}"#)
     }
 }

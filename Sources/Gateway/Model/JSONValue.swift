@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Any JSON value; used for a manifest, whose shape belongs to the registry.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
@@ -6,6 +8,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+
+    /// The JSON form of any `Encodable` value (e.g. a manifest), as its `Codable` conformance writes it.
+    public init(encoding value: some Encodable) throws {
+        let data = try JSONEncoder().encode(value)
+        self = try JSONDecoder().decode(JSONValue.self, from: data)
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -29,7 +29,7 @@ struct Router: Sendable {
         }
         switch request.route {
         case .healthz, .invoke:
-            preconditionFailure("answered above")
+            return .error(.notFound, "no route")  // answered above; listed for exhaustiveness
         case .metrics:
             return .text(.ok, await platform.metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .compartments:

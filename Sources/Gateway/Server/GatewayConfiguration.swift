@@ -14,6 +14,9 @@ public struct GatewayConfiguration: Sendable {
     public var maxDeployBytes: Int = 64 << 20
     /// A connection that sends nothing for this long while no request of it is running is closed. Default 60 s.
     public var idleTimeout: Duration = .seconds(60)
+    /// A request must arrive whole (head to end) within this long, however steadily it trickles in;
+    /// otherwise the connection is closed. Default 120 s.
+    public var requestTimeout: Duration = .seconds(120)
     /// After answering early (413, 401 with a body still coming) the gateway stops sending, discards what
     /// the client still sends for at most this long so it can read the answer, then closes. Default 2 s.
     public var lingerTimeout: Duration = .seconds(2)

@@ -65,7 +65,8 @@ public final class GatewayServer: Sendable {
         let router = Router(platform: platform, authenticator: BearerAuthenticator(token: configuration.token))
         let limits = HTTPConnectionHandler.Limits(
             maxBodyBytes: configuration.maxBodyBytes, maxDeployBytes: configuration.maxDeployBytes,
-            lingerTimeout: .nanoseconds(Self.nanoseconds(configuration.lingerTimeout)))
+            lingerTimeout: .nanoseconds(Self.nanoseconds(configuration.lingerTimeout)),
+            requestTimeout: .nanoseconds(Self.nanoseconds(configuration.requestTimeout)))
         let idle = TimeAmount.nanoseconds(Self.nanoseconds(configuration.idleTimeout))
         let tracker = self.tracker
         let logger = self.logger

@@ -17,6 +17,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var maxBodyBytes: Int
         var maxDeployBytes: Int
         var lingerTimeout: TimeAmount
+        var requestTimeout: TimeAmount
     }
 
     private enum State {
@@ -43,6 +44,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var method = HTTPMethod.GET
     private var path = ""
     private var started = NIODeadline.now()
+    /// Closes the connection if the current request has not arrived whole in time.
+    private var receiveTimer: Scheduled<Void>?
 
     init(router: Router, limits: Limits, logger: Logger) {
         self.router = router
@@ -77,6 +80,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closing
+        receiveTimer?.cancel()
         context.fireChannelInactive()
     }
 
@@ -85,6 +89,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = state else { return }
         started = .now()
+        receiveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.requestTimeout) {
+            switch self.state {
+            case .receiving, .discarding:
+                self.logger.debug("closing a connection whose request did not arrive in time", metadata: ["faas.path": "\(self.path)"])
+                context.close(promise: nil)
+            case .idle, .processing, .closing:
+                break
+            }
+        }
         keepAlive = head.isKeepAlive
         version = head.version
         method = head.method
@@ -141,6 +154,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func receiveEnd(context: ChannelHandlerContext) {
+        receiveTimer?.cancel()
+        receiveTimer = nil
         switch state {
         case .receiving(let route, let query, let headers, let body, _):
             state = .processing
