@@ -3,6 +3,8 @@
 /// The gateway parses, authenticates and limits requests, then hands them to a `FunctionPlatform`
 /// and renders the answer. Implementations must never run guest code on the caller's thread when
 /// that thread is an event loop: `invoke` is `async` so that the platform can hop to its own workers.
+/// `invoke` is started on the connection's event loop (see ``GatewayConfiguration/invokeOnEventLoop``),
+/// so it must not block before it hops; every other requirement is called from the global executor.
 ///
 /// Failures are ``PlatformError`` values carrying one of the contract's error codes
 /// (``ErrorCode``); the gateway maps each code to its HTTP status in one place.
