@@ -3,6 +3,9 @@
 /// The gateway parses, authenticates and limits requests, then hands them to a `FunctionPlatform`
 /// and renders the answer. Implementations must never run guest code on the caller's thread when
 /// that thread is an event loop: `invoke` is `async` so that the platform can hop to its own workers.
+/// `invoke` and `isPublic` are started on the connection's event loop (see
+/// ``GatewayConfiguration/invokeOnEventLoop``), so they must not block before they hop (answer
+/// `isPublic` from memory); every other requirement is called from the global executor.
 ///
 /// Failures are ``PlatformError`` values carrying one of the contract's error codes
 /// (``ErrorCode``); the gateway maps each code to its HTTP status in one place.
@@ -14,7 +17,8 @@ public protocol FunctionPlatform: Sendable {
     func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer
 
     /// Whether `function` exists and its manifest says `public: true` (invocable without a token).
-    /// Unknown functions are not public.
+    /// Unknown functions are not public. Asked only for an invocation without a valid token when the
+    /// server has one; runs on the event loop like `invoke`, so it must not block.
     func isPublic(function: String) async -> Bool
 
     /// Deploys a `fn.tar.gz` archive as a new version and makes it current.

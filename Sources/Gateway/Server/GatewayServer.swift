@@ -66,7 +66,8 @@ public final class GatewayServer: Sendable {
         let limits = HTTPConnectionHandler.Limits(
             maxBodyBytes: configuration.maxBodyBytes, maxDeployBytes: configuration.maxDeployBytes,
             lingerTimeout: .nanoseconds(Self.nanoseconds(configuration.lingerTimeout)),
-            requestTimeout: .nanoseconds(Self.nanoseconds(configuration.requestTimeout)))
+            requestTimeout: .nanoseconds(Self.nanoseconds(configuration.requestTimeout)),
+            invokeOnEventLoop: configuration.invokeOnEventLoop)
         let idle = TimeAmount.nanoseconds(Self.nanoseconds(configuration.idleTimeout))
         let tracker = self.tracker
         let logger = self.logger

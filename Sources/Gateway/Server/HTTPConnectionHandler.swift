@@ -18,6 +18,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var maxDeployBytes: Int
         var lingerTimeout: TimeAmount
         var requestTimeout: TimeAmount
+        var invokeOnEventLoop: Bool
     }
 
     private enum State {
@@ -46,6 +47,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var started = NIODeadline.now()
     /// Closes the connection if the current request has not arrived whole in time.
     private var receiveTimer: Scheduled<Void>?
+    /// Runs this connection's request tasks on its event loop (made on first use).
+    private var executor: EventLoopTaskExecutor?
 
     init(router: Router, limits: Limits, logger: Logger) {
         self.router = router
@@ -162,7 +165,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let request = GatewayRequest(method: method, route: route, query: query, headers: headers, body: body)
             let router = self.router
             let promise = context.eventLoop.makePromise(of: GatewayResponse.self)
-            promise.completeWithTask { await router.respond(to: request) }
+            if case .invoke = route, limits.invokeOnEventLoop {
+                // The hot path: no hop unless the platform makes one (to run the guest on its threads).
+                let executor = self.executor ?? EventLoopTaskExecutor(loop: context.eventLoop)
+                self.executor = executor
+                Task(executorPreference: executor) {
+                    promise.succeed(await router.respond(to: request))
+                }
+            } else {
+                // Management calls may touch storage: they run on the global executor, off the loop.
+                promise.completeWithTask { await router.respond(to: request) }
+            }
             promise.futureResult.assumeIsolated().whenSuccess { response in
                 guard case .processing = self.state else { return }  // the client went away meanwhile
                 self.write(response, context: context, requestComplete: true)
@@ -234,6 +247,7 @@ extension HTTPConnectionHandler {
     }
 
     private func log(_ response: GatewayResponse) {
+        guard logger.logLevel <= .info else { return }
         let micros = (NIODeadline.now() - started).nanoseconds / 1000
         var metadata: Logger.Metadata = [
             "faas.method": "\(method.rawValue)",
