@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 
 /// Makes a `fn.tar.gz` from a folder holding `function.yaml`.
 enum FolderPacker {
@@ -12,31 +13,10 @@ enum FolderPacker {
         guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("function.yaml")) else {
             throw ClientFailure("\(directory) holds no function.yaml")
         }
-        let entries: [String]
         do {
-            entries = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            return try ArchiveWriter.pack(directory: directory)
         } catch {
-            throw ClientFailure("cannot read \(directory): \(error.localizedDescription)")
+            throw ClientFailure("cannot pack \(directory): \(error.localizedDescription)")
         }
-        // The system tar writes a portable ustar stream; entries are named relative to the folder.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "--format=ustar", "--owner=0", "--group=0", "--numeric-owner", "-czf", "-", "-C", directory, "--"] + entries
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw ClientFailure("cannot run tar to pack \(directory): \(error.localizedDescription)")
-        }
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ClientFailure("packing \(directory) failed: \(String(decoding: message, as: UTF8.self))")
-        }
-        return Array(bytes)
     }
 }

@@ -1,6 +1,8 @@
-import ArgumentParser
 import Gateway
 import Logging
+import Registry
+import Sandbox
+import Scheduler
 
 /// What `faas serve` needs to build its platform.
 struct ServeOptions: Sendable {
@@ -9,10 +11,22 @@ struct ServeOptions: Sendable {
     var logger: Logger
 }
 
-/// Builds the platform behind `faas serve`: the registry in the data folder and the scheduler over it.
+/// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
+/// monitor, and the scheduler over both, with every current function loaded and prewarmed.
 enum PlatformFactory {
     static func make(_ options: ServeOptions) async throws -> any FunctionPlatform {
-        // The scheduler and the registry are wired here when they are linked into this executable.
-        throw ValidationError("this build of faas has no scheduler linked in: `faas serve` is unavailable")
+        let registry = try FunctionRegistry.open(directory: options.dataDirectory, logger: options.logger)
+        let scheduler = Scheduler(
+            registry: registry, intravisor: Intravisor(), logger: options.logger.with(label: "faas.scheduler"))
+        await scheduler.start()
+        return SchedulerPlatform(scheduler: scheduler, registry: registry)
+    }
+}
+
+extension Logger {
+    fileprivate func with(label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
     }
 }
