@@ -1,4 +1,5 @@
 public import Foundation
+import Registry
 public import Logging
 
 /// Builds (if needed) and deploys the bundled examples of `functions/` for `faas serve --examples`.
@@ -47,6 +48,11 @@ public struct ExampleDeployer: Sendable {
                 logger.warning("cannot read example archive", metadata: ["faas.archive": "\(name)"])
                 continue
             }
+            if let current = await currentVersion(of: Array(bytes), on: platform) {
+                // A restart with the same examples keeps their versions instead of adding copies.
+                logger.info("example unchanged", metadata: ["faas.function": "\(current.name)", "faas.version": "\(current.version)"])
+                continue
+            }
             do {
                 let result = try await platform.deploy(archive: Array(bytes))
                 logger.info("example deployed", metadata: ["faas.function": "\(result.name)", "faas.version": "\(result.version)"])
@@ -56,6 +62,15 @@ public struct ExampleDeployer: Sendable {
             }
         }
         return deployed
+    }
+
+    /// The function and version already serving exactly this archive's image, if any.
+    private func currentVersion(of archive: [UInt8], on platform: any FunctionPlatform) async -> (name: String, version: Int)? {
+        guard let prepared = try? FunctionRegistry.prepare(archive: archive, limits: ArchiveLimits()),
+            let info = try? await platform.info(function: prepared.image.manifest.name),
+            info.versions.first(where: { $0.version == info.version })?.digest == prepared.image.digest
+        else { return nil }
+        return (info.name, info.version)
     }
 
     private func build() async throws(PlatformError) {
