@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,6 +103,16 @@ let package = Package(
                 "Scheduler",
                 "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Test helper: deploys archives in a loop until the crash-consistency test kills it.
+        .executableTarget(
+            name: "registry-crash-child",
+            dependencies: [
+                "Registry",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -134,12 +145,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Registry", "Sandbox", "SandboxTesting"],
+            dependencies: [
+                "Scheduler", "Registry", "Sandbox", "SandboxTesting",
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

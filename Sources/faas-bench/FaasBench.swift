@@ -6,6 +6,6 @@ struct FaasBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faas-bench",
         abstract: "Benchmarks of cvmfaas (build with -c release).",
-        subcommands: [SandboxBenchmark.self]
+        subcommands: [SandboxBenchmark.self, RegistryBench.self]
     )
 }

@@ -55,7 +55,9 @@ import Testing
             #expect(capabilityFault { try cap.checked(address: address, length: length, needs: needs) } == expected)
             // The offset form agrees with the absolute one wherever the absolute address is representable.
             if address >= cap.base {
-                #expect(capabilityFault { _ = try cap.checked(offset: address - cap.base, length: length, needs: needs) } == expected)
+                #expect(
+                    capabilityFault { _ = try cap.checked(offset: address - cap.base, length: length, needs: needs) }
+                        == expected)
             }
         }
     }
@@ -65,7 +67,8 @@ import Testing
         await propertyCheck(count: 300, input: Self.capability, step.array(of: 1...12)) { root, steps in
             var current = root
             for (offset, length, permissions) in steps {
-                guard let next = try? current.restricted(offset: offset, length: length, permissions: permissions) else {
+                guard let next = try? current.restricted(offset: offset, length: length, permissions: permissions)
+                else {
                     continue
                 }
                 #expect(next.base >= current.base && next.top <= current.top)
@@ -90,7 +93,9 @@ import Testing
             #expect(capabilityFault { try sealed.checked(address: cap.base, length: 0, needs: []) } == .seal)
             #expect(capabilityFault { try sealed.checked(address: probe, length: probe, needs: permissions) } == .seal)
             #expect(capabilityFault { _ = try sealed.restricted(offset: 0, length: 0, permissions: []) } == .seal)
-            #expect(capabilityFault { _ = try sealed.restricted(offset: probe, length: probe, permissions: permissions) } == .seal)
+            #expect(
+                capabilityFault { _ = try sealed.restricted(offset: probe, length: probe, permissions: permissions) }
+                    == .seal)
             #expect(capabilityFault { _ = try sealed.sealed(using: sealer, objectType: objectType) } == .seal)
             // Only an unsealer whose range contains the otype gives the capability back, unchanged.
             #expect((try? sealed.unsealed(using: sealer)) == cap)
@@ -107,7 +112,8 @@ import Testing
             let sealer = Capability.root(base: base, length: length, permissions: permissions)
             let target = Capability.root(base: 0, length: 16, permissions: .data)
             let expected: FaultKind? =
-                !permissions.contains(.seal) ? .permission
+                !permissions.contains(.seal)
+                ? .permission
                 : (UInt64(objectType) >= base && UInt64(objectType) < base + length) ? nil : .bounds
             #expect(capabilityFault { _ = try target.sealed(using: sealer, objectType: objectType) } == expected)
         }
@@ -144,7 +150,8 @@ import Testing
                     dead.formUnion(live)
                     live.removeAll()
                 default:
-                    #expect(capabilityFault { _ = try table.lookup(argument) } == (live.contains(argument) ? nil : .tag))
+                    #expect(
+                        capabilityFault { _ = try table.lookup(argument) } == (live.contains(argument) ? nil : .tag))
                 }
                 for handle in dead {
                     #expect(capabilityFault { _ = try table.lookup(handle) } == .tag)

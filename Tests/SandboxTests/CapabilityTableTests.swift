@@ -37,7 +37,8 @@ import Testing
 
     @Test func capacityIsBounded() throws {
         var table = CapabilityTable(capacity: 3)
-        let handles = (0..<3).map { _ in table.insert(.callResponse(status: 200, body: []), capability: file.capability) }
+        let handles = (0..<3).map { _ in table.insert(.callResponse(status: 200, body: []), capability: file.capability)
+        }
         #expect(handles == [1, 2, 3])
         #expect(table.insert(.callResponse(status: 200, body: []), capability: file.capability) == CapabilityTable.full)
         #expect(table.count == 3)
@@ -55,8 +56,10 @@ import Testing
         #expect(String(decoding: try object.bytes(through: capability, offset: 0, length: 5), as: UTF8.self) == "quick")
         #expect(capabilityFault { _ = try object.bytes(through: capability, offset: 1, length: 5) } == .bounds)
         // Relative to the restricted base: widening past it is a permission fault, like asking for write.
-        #expect(capabilityFault { _ = try table.restrict(quick, offset: 0, length: 6, permissions: .load) } == .permission)
-        #expect(capabilityFault { _ = try table.restrict(quick, offset: 0, length: 5, permissions: .store) } == .permission)
+        #expect(
+            capabilityFault { _ = try table.restrict(quick, offset: 0, length: 6, permissions: .load) } == .permission)
+        #expect(
+            capabilityFault { _ = try table.restrict(quick, offset: 0, length: 5, permissions: .store) } == .permission)
         #expect(capabilityFault { _ = try table.restrict(99, offset: 0, length: 1, permissions: .load) } == .tag)
         #expect(table.count == 2)
     }
@@ -68,7 +71,9 @@ import Testing
         #expect(try body.bytes(through: body.rootCapability, offset: 1, length: 2) == [2, 3])
         // The file's capability is larger than the response body: refused, never read out of range.
         #expect(capabilityFault { _ = try body.bytes(through: file.capability, offset: 0, length: 1) } == .bounds)
-        #expect(capabilityFault { _ = try body.bytes(through: body.rootCapability.clearingTag(), offset: 0, length: 1) } == .tag)
+        #expect(
+            capabilityFault { _ = try body.bytes(through: body.rootCapability.clearingTag(), offset: 0, length: 1) }
+                == .tag)
     }
 
     @Test func capFilesShareTheirBytes() {

@@ -41,8 +41,11 @@ import Testing
     @Test func permissionFaults() throws {
         let readOnly = try memory.restricted(offset: 0, length: 64, permissions: .load)
         #expect(capabilityFault { try readOnly.checked(address: 0, length: 4, needs: .store) } == .permission)
-        #expect(capabilityFault { _ = try readOnly.restricted(offset: 0, length: 4, permissions: [.load, .store]) } == .permission)
-        #expect(capabilityFault { _ = try memory.restricted(offset: 0, length: 4, permissions: .execute) } == .permission)
+        #expect(
+            capabilityFault { _ = try readOnly.restricted(offset: 0, length: 4, permissions: [.load, .store]) }
+                == .permission)
+        #expect(
+            capabilityFault { _ = try memory.restricted(offset: 0, length: 4, permissions: .execute) } == .permission)
         // Sealing and unsealing need their permissions on the authorising capability.
         let noSeal = Capability.root(base: 100, length: 10, permissions: .unseal)
         #expect(capabilityFault { _ = try memory.sealed(using: noSeal, objectType: 100) } == .permission)
@@ -54,9 +57,13 @@ import Testing
     }
 
     @Test func narrowingReportsEveryWideningAsPermission() throws {
-        #expect(capabilityFault { _ = try memory.narrowed(offset: 65_000, length: 1_000, permissions: .load) } == .permission)
+        #expect(
+            capabilityFault { _ = try memory.narrowed(offset: 65_000, length: 1_000, permissions: .load) }
+                == .permission)
         #expect(capabilityFault { _ = try memory.narrowed(offset: 0, length: 1, permissions: .execute) } == .permission)
-        #expect(try memory.narrowed(offset: 8, length: 8, permissions: .load) == memory.restricted(offset: 8, length: 8, permissions: .load))
+        #expect(
+            try memory.narrowed(offset: 8, length: 8, permissions: .load)
+                == memory.restricted(offset: 8, length: 8, permissions: .load))
         let sealedMemory = try memory.sealed(using: sealer, objectType: 100)
         #expect(capabilityFault { _ = try sealedMemory.narrowed(offset: 0, length: 1, permissions: .load) } == .seal)
     }

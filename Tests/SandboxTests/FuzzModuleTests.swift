@@ -124,7 +124,8 @@ struct SeededGenerator: RandomNumberGenerator {
                 module = Self.header
                 for _ in 0..<Int.random(in: 1...4, using: &random) {
                     let content = random.bytes(Int.random(in: 0...24, using: &random))
-                    module += [UInt8.random(in: 0...13, using: &random)] + LEB128.encode(UInt32(content.count)) + content
+                    module +=
+                        [UInt8.random(in: 0...13, using: &random)] + LEB128.encode(UInt32(content.count)) + content
                 }
             }
             Self.exercise(module, &random, seed: seed, case: number)

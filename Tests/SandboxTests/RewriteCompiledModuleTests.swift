@@ -110,7 +110,8 @@ enum CCompiler {
     }
 
     static func compile(_ source: String, flags: [String]) throws -> [UInt8] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cvm-rewrite-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cvm-rewrite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("module.c")

@@ -32,7 +32,9 @@ import WasmKit
         return ids
     }
 
-    static func instantiate(_ bytes: [UInt8], imports: (Store) throws -> Imports = { _ in Imports() }) throws -> Instance {
+    static func instantiate(_ bytes: [UInt8], imports: (Store) throws -> Imports = { _ in Imports() }) throws
+        -> Instance
+    {
         let store = Store(engine: Engine())
         return try parseWasm(bytes: bytes).instantiate(store: store, imports: imports(store))
     }

@@ -77,7 +77,8 @@ public struct Capability: Sendable, Equatable, CustomStringConvertible {
     {
         do {
             return try restricted(offset: offset, length: length, permissions: permissions)
-        } catch where error.kind == .bounds {
+        } catch {
+            guard error.kind == .bounds else { throw error }
             throw CapabilityFault(.permission, "widening restriction: \(error.message)")
         }
     }
@@ -95,7 +96,8 @@ public struct Capability: Sendable, Equatable, CustomStringConvertible {
                 "access [\(address), +\(length) bytes) outside capability [\(base), \(top))")
         }
         guard needs.isSubset(of: permissions) else {
-            throw CapabilityFault(.permission, "access needs \(needs.subtracting(permissions)); capability has \(permissions)")
+            throw CapabilityFault(
+                .permission, "access needs \(needs.subtracting(permissions)); capability has \(permissions)")
         }
     }
 
@@ -109,7 +111,8 @@ public struct Capability: Sendable, Equatable, CustomStringConvertible {
                 .bounds, "access [+\(offset), +\(length) bytes) outside the \(self.length)-byte capability")
         }
         guard needs.isSubset(of: permissions) else {
-            throw CapabilityFault(.permission, "access needs \(needs.subtracting(permissions)); capability has \(permissions)")
+            throw CapabilityFault(
+                .permission, "access needs \(needs.subtracting(permissions)); capability has \(permissions)")
         }
         return base + offset
     }

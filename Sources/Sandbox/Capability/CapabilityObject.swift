@@ -32,7 +32,8 @@ public enum CapabilityObject: Sendable {
         let start = try capability.checked(offset: offset, length: length, needs: .load)
         let bytes = self.bytes
         guard capability.top <= UInt64(bytes.count) else {
-            throw CapabilityFault(.bounds, "capability [\(capability.base), \(capability.top)) exceeds the \(bytes.count)-byte object")
+            throw CapabilityFault(
+                .bounds, "capability [\(capability.base), \(capability.top)) exceeds the \(bytes.count)-byte object")
         }
         let lower = Int(start)
         return bytes[lower..<lower + Int(length)]

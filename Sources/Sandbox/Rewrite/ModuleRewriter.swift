@@ -39,7 +39,8 @@ public enum ModuleRewriter {
             }
             guard reserved.count == expected.count, Set(reserved.map(\.name)).count == expected.count else {
                 throw SandboxError(
-                    .invalidFunction, "module exports some of the names reserved by the platform (\(reservedGlobalPrefix)*)")
+                    .invalidFunction,
+                    "module exports some of the names reserved by the platform (\(reservedGlobalPrefix)*)")
             }
             return (module, names)
         }

@@ -1,0 +1,67 @@
+public import Sandbox
+
+/// A function's `function.yaml`, typed, with every SPEC default filled in.
+///
+/// Parse one with ``Manifest/parse(yaml:)``; the deploy path also checks it against its archive
+/// (``Manifest/check(against:)``). Values are in base units: bytes and `Duration`s.
+public struct Manifest: Sendable, Equatable {
+    /// `^[a-z][a-z0-9-]{0,62}$`.
+    public var name: String
+    /// Path of the WebAssembly module inside the archive (normalised).
+    public var module: String
+    public var abi: GuestABI = .wasi
+    public var description: String = ""
+    /// Linear memory ceiling in bytes (64 KiB … 4 GiB).
+    public var memory: UInt64 = Manifest.defaultMemory
+    /// Wall-clock limit per invocation (0 < timeout ≤ 300 s).
+    public var timeout: Duration = .seconds(5)
+    /// Compartments running at once.
+    public var concurrency: Int = 8
+    /// Invocations waiting for a compartment; beyond it 429.
+    public var queue: Int = 64
+    /// Pre-sealed compartments kept while idle; 0 scales to zero.
+    public var warm: Int = 1
+    /// How long compartments beyond `warm` live idle; zero destroys them after each invocation.
+    public var keepAlive: Duration = .seconds(600)
+    public var state: StatePolicy = .reset
+    public var response: ResponseMode = .raw
+    /// May be invoked without a token when the server has one (manifest key `public`).
+    public var isPublic: Bool = true
+    /// The invocation environment, in the order written.
+    public var env: [HTTPField] = []
+    public var capabilities: Grants = .none
+
+    public static let defaultMemory: UInt64 = 64 << 20
+    public static let maxMemory: UInt64 = 4 << 30
+    public static let minMemory: UInt64 = 64 << 10
+    public static let maxTimeout: Duration = .seconds(300)
+    public static let maxKeepAlive: Duration = .seconds(24 * 3600)
+    public static let maxConcurrency = 1024
+    public static let maxQueue = 100_000
+    public static let maxDescriptionBytes = 4096
+
+    /// A manifest with the SPEC defaults for everything but `name` and `module`.
+    public init(name: String, module: String) {
+        self.name = name
+        self.module = module
+    }
+
+    /// Whether `name` is a valid function name: `^[a-z][a-z0-9-]{0,62}$`.
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]) else {
+            return false
+        }
+        return bytes.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-")
+        }
+    }
+
+    /// The compartment configuration of `version` of this function.
+    public func imageDescriptor(version: Int) -> ImageDescriptor {
+        ImageDescriptor(
+            function: name, version: version, abi: abi, state: state, response: response, env: env,
+            grants: capabilities, limits: CompartmentLimits(memoryBytes: memory, timeout: timeout))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import Sandbox
+
+extension SQLiteFunctionStore {
+    public func write(_ records: [ActivationRecord], limits: ActivationLimits) throws {
+        guard !records.isEmpty else { return }
+        try database.write { db in
+            for record in records {
+                let headers = record.result.map { result in
+                    String(decoding: (try? JSONEncoder().encode(result.headers.map { [$0.name, $0.value] })) ?? Data("[]".utf8),
+                           as: UTF8.self)
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO activations (id, function, version, status, start, queue_us, init_us, run_us, exit,
+                            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET function = excluded.function, version = excluded.version,
+                            status = excluded.status, start = excluded.start, queue_us = excluded.queue_us,
+                            init_us = excluded.init_us, run_us = excluded.run_us, exit = excluded.exit,
+                            error = excluded.error, message = excluded.message, logs = excluded.logs,
+                            fuel_used = excluded.fuel_used, created = excluded.created,
+                            result_status = excluded.result_status, result_headers = excluded.result_headers,
+                            result_body = excluded.result_body, bytes = excluded.bytes
+                        """,
+                    arguments: [
+                        record.id, record.function, record.version, record.status.rawValue, record.start,
+                        record.queueUs, record.initUs, record.runUs, record.exit.map { Int64($0) }, record.error,
+                        record.message, record.logs, Int64(bitPattern: record.fuelUsed),
+                        record.created.timeIntervalSince1970, record.result?.status, headers,
+                        record.result.map { Data($0.body) }, record.storedBytes,
+                    ])
+            }
+            try Self.trim(db, functions: Set(records.map(\.function)), limits: limits)
+        }
+    }
+
+    /// Deletes the oldest finished records beyond the per-function row cap and the total byte cap.
+    static func trim(_ db: Database, functions: Set<String>, limits: ActivationLimits) throws {
+        let finished = "status IN ('succeeded', 'failed')"
+        for function in functions {
+            let count = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM activations WHERE function = ? AND \(finished)", arguments: [function]) ?? 0
+            if count > limits.rowsPerFunction {
+                try db.execute(
+                    sql: """
+                        DELETE FROM activations WHERE id IN (SELECT id FROM activations WHERE function = ? AND \(finished)
+                        ORDER BY created, rowid LIMIT ?)
+                        """, arguments: [function, count - limits.rowsPerFunction])
+            }
+        }
+        let total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM activations WHERE \(finished)") ?? 0
+        guard total > limits.totalBytes else { return }
+        var excess = total - limits.totalBytes
+        var doomed: [String] = []
+        let cursor = try Row.fetchCursor(db, sql: "SELECT id, bytes FROM activations WHERE \(finished) ORDER BY created, rowid")
+        while excess > 0, let row = try cursor.next() {
+            doomed.append(row["id"])
+            excess -= row["bytes"] as Int
+        }
+        for chunk in stride(from: 0, to: doomed.count, by: 500) {
+            let ids = Array(doomed[chunk..<min(chunk + 500, doomed.count)])
+            try db.execute(
+                sql: "DELETE FROM activations WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(ids))
+        }
+    }
+
+    public func activation(id: String) throws -> ActivationRecord? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM activations WHERE id = ?", arguments: [id]).map(Self.record)
+        }
+    }
+
+    public func activations(function: String?, limit: Int) throws -> [ActivationRecord] {
+        try database.read { db in
+            let rows: [Row]
+            if let function {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM activations WHERE function = ? ORDER BY created DESC, rowid DESC LIMIT ?",
+                    arguments: [function, max(limit, 0)])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM activations ORDER BY created DESC, rowid DESC LIMIT ?", arguments: [max(limit, 0)])
+            }
+            return rows.map(Self.record)
+        }
+    }
+
+    static func record(_ row: Row) -> ActivationRecord {
+        var result: StoredResult?
+        if let status = row["result_status"] as Int? {
+            let pairs = (row["result_headers"] as String?).flatMap {
+                try? JSONDecoder().decode([[String]].self, from: Data($0.utf8))
+            } ?? []
+            result = StoredResult(
+                status: status,
+                headers: pairs.compactMap { $0.count == 2 ? HTTPField(name: $0[0], value: $0[1]) : nil },
+                body: [UInt8]((row["result_body"] as Data?) ?? Data()))
+        }
+        return ActivationRecord(
+            id: row["id"], function: row["function"], version: row["version"],
+            status: ActivationStatus(rawValue: row["status"]) ?? .failed, start: row["start"],
+            queueUs: row["queue_us"], initUs: row["init_us"], runUs: row["run_us"],
+            exit: (row["exit"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, error: row["error"],
+            message: row["message"], logs: row["logs"], fuelUsed: UInt64(bitPattern: row["fuel_used"] as Int64),
+            created: Date(timeIntervalSince1970: row["created"]), result: result)
+    }
+}
