@@ -144,9 +144,9 @@ struct ConnectionTests {
     }
 
     @Test func aRunningInvocationIsNotCutByTheIdleTimeout() async throws {
-        try await TestGateway.with({ $0.idleTimeout = .milliseconds(150) }) { gateway in
+        try await TestGateway.with({ $0.idleTimeout = .milliseconds(500) }) { gateway in
             let connection = try await gateway.connect()
-            let response = try await connection.request("GET", "/invoke/slow")  // 600 ms
+            let response = try await connection.request("GET", "/invoke/slow")  // 1.5 s, three idle timeouts
             #expect(response.status == 200)
             #expect(response.text == "finally")
             #expect(await connection.waitForClose(timeout: .seconds(10)))

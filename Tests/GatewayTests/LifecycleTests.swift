@@ -12,7 +12,7 @@ struct LifecycleTests {
         try await connection.send("GET /invoke/slow HTTP/1.1\r\nHost: x\r\n\r\n")
         let idle = try await gateway.connect()
         #expect(try await idle.request("GET", "/healthz").status == 200)
-        try await Task.sleep(for: .milliseconds(100))  // the slow invocation is running
+        try await Task.sleep(for: .milliseconds(500))  // the slow invocation (1.5 s) is running, even on a loaded machine
 
         async let stopped: Void = gateway.server.shutdown()
         let response = try await connection.readResponse()
