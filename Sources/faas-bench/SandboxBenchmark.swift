@@ -23,9 +23,9 @@ struct SandboxBenchmark: ParsableCommand {
         let intravisor = Intravisor()
         print("calibration: \(intravisor.fuelPerSecond) fuel/s, \(format(start.duration(to: clock.now)))")
 
-        let hello = try ExampleModules.module(named: "hello") ?? ExampleModules.compileC(ExampleModules.Sources.hello)
-        let noop = try ExampleModules.module(named: "noop") ?? ExampleModules.compileC(ExampleModules.Sources.noop, reactor: true)
-        let fib = try ExampleModules.module(named: "fib") ?? ExampleModules.compileC(ExampleModules.Sources.fib, reactor: true)
+        let hello = try Examples.module(named: "hello")
+        let noop = try Examples.module(named: "noop")
+        let fib = try Examples.module(named: "fib")
         let helloDescriptor = ImageDescriptor(function: "hello", abi: .wasi)
         let noopDescriptor = ImageDescriptor(function: "noop", abi: .iv)
         let fibDescriptor = ImageDescriptor(function: "fib", abi: .iv, limits: .init(timeout: .seconds(60)))
@@ -86,12 +86,13 @@ struct SandboxBenchmark: ParsableCommand {
             try check(compartment.invoke(request, context: context(timeout: .seconds(60))))
             fibCompartments.append(compartment)
         }
+        let fibRequest = InvocationRequest(body: Array("27".utf8))
         var samples: [[Duration]] = [[], []]
         var fuel: UInt64 = 0
         for _ in 0..<21 {
             for (index, compartment) in fibCompartments.enumerated() {
                 let started = clock.now
-                let outcome = compartment.invoke(request, context: context(timeout: .seconds(60)))
+                let outcome = compartment.invoke(fibRequest, context: context(timeout: .seconds(60)))
                 samples[index].append(started.duration(to: clock.now))
                 if index == 0 { fuel = outcome.report.fuelUsed }
                 try check(outcome)
