@@ -40,6 +40,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
             ],
             swiftSettings: strictSettings
         ),
@@ -97,6 +98,7 @@ let package = Package(
             name: "faas-bench",
             dependencies: [
                 "Sandbox",
+                "SandboxTesting",
                 "Registry",
                 "Scheduler",
                 "Gateway",
@@ -150,7 +152,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["Scheduler", "Registry", "Sandbox", "SandboxTesting"],
+            dependencies: [
+                "Scheduler", "Registry", "Sandbox", "SandboxTesting",
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

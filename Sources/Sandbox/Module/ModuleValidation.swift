@@ -1,4 +1,4 @@
-import WasmKit
+@_spi(Fuzzing) import WasmKit
 
 /// Deploy-time checks of a guest module: it parses, its imports are satisfiable by the ABI and the
 /// granted capabilities, and it exports the entry points its ABI needs.
@@ -38,7 +38,7 @@ public enum ModuleValidation {
             throw SandboxError(.invalidFunction, "module is not valid WebAssembly: \(error)")
         }
         for entry in module.imports {
-            guard case .function = entry.descriptor else {
+            guard case .function(let typeIndex) = entry.descriptor else {
                 throw SandboxError(
                     .invalidFunction, "import \(entry.module).\(entry.name) is not a function; only function imports are provided")
             }
@@ -52,10 +52,18 @@ public enum ModuleValidation {
                         .invalidFunction, "import intravisor.\(entry.name) needs a capability the manifest does not grant")
                 }
             case (.wasi, "wasi_snapshot_preview1"):
-                continue
+                guard HostcallSignatures.wasi[entry.name] != nil else {
+                    throw SandboxError(.invalidFunction, "unknown import wasi_snapshot_preview1.\(entry.name)")
+                }
             default:
                 throw SandboxError(
                     .invalidFunction, "import \(entry.module).\(entry.name) cannot be satisfied under abi \(abi.rawValue)")
+            }
+            let expected = HostcallSignatures.signature(module: entry.module, name: entry.name, abi: abi)
+            guard let actual = module.functionType(at: typeIndex), actual == expected else {
+                throw SandboxError(
+                    .invalidFunction,
+                    "import \(entry.module).\(entry.name) has the wrong signature; expected \(expected.map { "\($0)" } ?? "none")")
             }
         }
         let exported = Set(module.exports.map(\.name))

@@ -1,0 +1,182 @@
+import Synchronization
+@_spi(Fuzzing) import WasmKit
+
+/// One cVM: a WebAssembly instance in a store of its own, its hostcall context and capability table, its
+/// memory snapshot, and its sealed entry capability.
+///
+/// Creation instantiates the image's module, runs `iv_init` (abi `iv`), snapshots memory and every mutable
+/// global, and seals the entry capability with the monitor's object type: the compartment is *pre-sealed*.
+/// Each invocation unseals the entry, runs the guest under its limits, then (with `state: reset`) restores
+/// the snapshot and reseals. A trap, fault or limit destroys the compartment; so does memory growth under
+/// `state: reset`, since the snapshot no longer fits.
+///
+/// Thread-confined while it runs: one invocation at a time. It is `@unchecked Sendable` so a scheduler may
+/// hand an idle compartment to another thread; `invoke` claims it atomically (sealed -> running) and refuses
+/// with `unavailable` when it is busy or destroyed, so concurrent misuse cannot corrupt it.
+public final class Compartment: @unchecked Sendable {
+    public let id: UInt64
+    public let image: CompartmentImage
+    /// The entry capability, sealed with the monitor's object type whenever the compartment is idle.
+    public private(set) var entryCapability: Capability
+
+    let store: Store
+    private let memory: Memory
+    private let entry: Function
+    let hostContext: HostcallContext
+    private var stack: ExecutionStack
+    private let globals: [Global]
+    private var globalValues: [Value]
+    private var snapshot: MemorySnapshot?
+    private let lifecycle = Atomic<UInt8>(CompartmentState.sealed.rawValue)
+    private let invocationCount = Atomic<Int>(0)
+    private let memorySize: Atomic<Int>
+
+    /// Creates a pre-sealed compartment of `image`.
+    ///
+    /// - Parameters:
+    ///   - id: The compartment's id, unique in the process (`GET /cvms`).
+    ///   - callHandler: Answers the `call` hostcall (CAP-Calls); nil refuses every call as not granted.
+    /// - Throws: `InvocationFailure`: `function_trap` when instantiation or `iv_init` traps, `function_error`
+    ///   when `iv_init` returns non-zero, the entry has the wrong signature or the initial memory exceeds
+    ///   the ceiling, `timeout` when `iv_init` runs past the timeout, `capability_fault` for a fault in
+    ///   `iv_init`.
+    public init(image: CompartmentImage, id: UInt64, callHandler: (any CallHandler)?) throws(InvocationFailure) {
+        let intravisor = image.intravisor
+        let timeout = image.descriptor.limits.timeout
+        self.id = id
+        self.image = image
+        let store = Store(engine: intravisor.engine)
+        store.resourceLimiter = image.ceiling
+        self.store = store
+        let context = HostcallContext(image: image, callHandler: callHandler)
+        self.hostContext = context
+        var stack = ExecutionStack(engine: intravisor.engine)
+        context.begin(
+            InvocationRequest(), context: InvocationContext(activation: "", deadline: .now.advanced(by: timeout)))
+        defer { context.end() }
+        store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
+
+        let instance: Instance
+        do {
+            let imports = HostcallLinker.imports(for: image, store: store, context: context)
+            instance = try image.module.instantiate(store: store, imports: imports)
+        } catch {
+            throw TrapClassifier.failure(for: error, timeout: timeout)
+        }
+        guard let memory = instance.exports[memory: "memory"], let entry = instance.exports[function: image.entryName]
+        else {
+            throw InvocationFailure(.functionError, "the module lacks its memory or \(image.entryName) export")
+        }
+        let expected = image.descriptor.abi == .iv ? FunctionType(parameters: [], results: [.i32]) : FunctionType(parameters: [])
+        guard entry.type == expected else {
+            throw InvocationFailure(.functionError, "\(image.entryName) has signature \(entry.type), expected \(expected)")
+        }
+        self.memory = memory
+        self.entry = entry
+        context.memory = memory
+
+        if image.descriptor.abi == .iv, let initializer = instance.exports[function: "iv_init"] {
+            guard initializer.type == expected else {
+                throw InvocationFailure(.functionError, "iv_init has signature \(initializer.type), expected \(expected)")
+            }
+            let status: Int32
+            do {
+                let results = try initializer.invoke([], on: &stack)
+                status = Int32(bitPattern: results.first?.i32 ?? 0)
+            } catch {
+                throw TrapClassifier.failure(for: error, timeout: timeout)
+            }
+            guard status == 0 else {
+                throw InvocationFailure(.functionError, "iv_init returned \(status)")
+            }
+        }
+        self.stack = stack
+
+        let globals = image.globalExports.compactMap { instance.exports[global: $0] }
+        self.globals = globals
+        self.globalValues = globals.map(\.value)
+        let bytes = memory.byteCount
+        self.memorySize = Atomic(bytes)
+        if image.descriptor.state == .reset {
+            snapshot = Self.withBytes(of: memory) { image.snapshot(of: UnsafeRawBufferPointer($0)) }
+        }
+        let entryRoot = Capability.root(base: id, length: 1, permissions: [.execute, .invoke])
+        do {
+            entryCapability = try intravisor.seal(entryRoot)
+        } catch {
+            throw InvocationFailure(error)
+        }
+    }
+
+    /// The compartment's current lifecycle state.
+    public var state: CompartmentState {
+        CompartmentState(rawValue: lifecycle.load(ordering: .acquiring)) ?? .destroyed
+    }
+
+    /// Linear memory size in bytes, as of the end of the last invocation (safe to read from any thread).
+    public var memoryBytes: Int { memorySize.load(ordering: .relaxed) }
+
+    /// Invocations run so far (safe to read from any thread).
+    public var invocations: Int { invocationCount.load(ordering: .relaxed) }
+
+    /// Marks the compartment destroyed: it refuses every further invocation. Safe from any thread, also while
+    /// an invocation runs (that invocation finishes, and the compartment is not resealed). Its memory is
+    /// released when the last reference to it goes.
+    public func destroy() {
+        lifecycle.store(CompartmentState.destroyed.rawValue, ordering: .releasing)
+    }
+
+    /// Destroys the compartment from the thread that runs it, dropping its own snapshot at once.
+    func discard() {
+        destroy()
+        snapshot = nil
+    }
+
+    /// Takes the compartment for one invocation: sealed -> running. False when busy or destroyed.
+    func claim() -> Bool {
+        lifecycle.compareExchange(
+            expected: CompartmentState.sealed.rawValue, desired: CompartmentState.running.rawValue,
+            ordering: .acquiringAndReleasing
+        ).exchanged
+    }
+
+    /// Reseals after an invocation: running -> sealed (a destroyed compartment stays destroyed).
+    func release() {
+        _ = lifecycle.compareExchange(
+            expected: CompartmentState.running.rawValue, desired: CompartmentState.sealed.rawValue,
+            ordering: .acquiringAndReleasing)
+    }
+
+    /// Runs the entry export on the compartment's own interpreter stack.
+    func runEntry() throws -> [Value] {
+        try entry.invoke([], on: &stack)
+    }
+
+    func recordInvocation() {
+        invocationCount.add(1, ordering: .relaxed)
+        memorySize.store(memory.byteCount, ordering: .relaxed)
+    }
+
+    /// Puts the compartment back as it was when sealed (`state: reset`): memory with one memcpy, then every
+    /// mutable global. Returns false when that is impossible because memory grew; the caller discards the
+    /// compartment then. Under `state: keep` nothing is restored.
+    func resetState() -> Bool {
+        guard image.descriptor.state == .reset else { return true }
+        guard let snapshot, memory.byteCount == snapshot.count else { return false }
+        Self.withBytes(of: memory) { snapshot.restore(into: $0) }
+        for (global, value) in zip(globals, globalValues) {
+            do { try global.assign(value) } catch { return false }
+        }
+        return true
+    }
+
+    /// Calls `body` with the whole linear memory.
+    static func withBytes<T>(of memory: Memory, _ body: (UnsafeMutableRawBufferPointer) -> T) -> T {
+        let count = memory.byteCount
+        guard count > 0 else { return body(UnsafeMutableRawBufferPointer(start: nil, count: 0)) }
+        return memory.withUnsafeMutableBufferPointer(offset: 0, count: count, body)
+    }
+}
+
+@available(*, unavailable, message: "a compartment is entered by one thread at a time through invoke")
+extension HostcallContext: Sendable {}

@@ -1,0 +1,25 @@
+/// How the monitor is set up; one per process, built once at start-up.
+public struct IntravisorConfiguration: Sendable {
+    /// Fuel units per second of guest execution. `nil` (the default) measures it at start-up; a fixed value
+    /// makes budgets reproducible (tests, benchmarks).
+    public var fuelPerSecond: UInt64?
+    /// Bytes of interpreter stack each compartment runs on (default 512 KiB). Deeper guest recursion traps
+    /// with "call stack exhausted", which ends the invocation as `function_trap`.
+    public var stackBytes: Int
+    /// Whether guest code is fuel-metered (default `true`). Without metering only the deadline checks in
+    /// hostcalls bound a guest, so a loop that makes no hostcall runs forever: turn it off only to measure
+    /// what metering costs.
+    public var fuelMetering: Bool
+    /// How long the start-up measurement of `fuelPerSecond` runs, at most (default 30 ms).
+    public var calibrationTime: Duration
+
+    public init(
+        fuelPerSecond: UInt64? = nil, stackBytes: Int = 512 << 10, fuelMetering: Bool = true,
+        calibrationTime: Duration = .milliseconds(30)
+    ) {
+        self.fuelPerSecond = fuelPerSecond
+        self.stackBytes = stackBytes
+        self.fuelMetering = fuelMetering
+        self.calibrationTime = calibrationTime
+    }
+}

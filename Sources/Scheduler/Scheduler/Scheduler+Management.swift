@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+public import Registry
+import Sandbox
+import Synchronization
+
+extension Scheduler {
+    /// Deploys an archive: validates and stores it through the registry, loads the new version,
+    /// makes it current and prewarms it; the previous version's pool drains.
+    public func deploy(archive: [UInt8]) async throws(SchedulerFailure) -> DeployResult {
+        let outcome: Result<DeployResult, SchedulerFailure>
+        do {
+            outcome = try await onIO {
+                do throws(RegistryError) {
+                    return .success(try self.registry.deploy(archive: archive))
+                } catch {
+                    return .failure(SchedulerFailure(registry: error))
+                }
+            }
+        } catch {
+            outcome = .failure(.unavailable("registry unavailable: \(error)"))
+        }
+        switch outcome {
+        case .success(let result):
+            metrics.deploy(result: "success")
+            await activate(function: result.name, version: result.version)
+            return result
+        case .failure(let failure):
+            metrics.deploy(result: "failure")
+            throw failure
+        }
+    }
+
+    /// Moves `function` back to `version` (nil: the one before the current one).
+    public func rollback(function: String, to version: Int?) async throws(SchedulerFailure) -> VersionInfo {
+        let outcome: Result<VersionInfo, SchedulerFailure> =
+            (try? await onIO {
+                do throws(RegistryError) {
+                    return .success(try self.registry.rollback(function: function, to: version))
+                } catch {
+                    return .failure(SchedulerFailure(registry: error))
+                }
+            }) ?? .failure(.unavailable("registry unavailable"))
+        let info = try outcome.get()
+        await activate(function: function, version: info.version)
+        return info
+    }
+
+    /// Loads `version` of `function` and makes it current, unless a newer version already is
+    /// (two deploys racing: the registry's order wins).
+    private func activate(function: String, version: Int) async {
+        let loaded: Result<VersionRuntime, SchedulerFailure> =
+            (try? await onIO { () -> Result<VersionRuntime, SchedulerFailure> in
+                do {
+                    let found = try self.registry.image(function: function, version: version)
+                    let image = try CompartmentImage(
+                        module: found.image.module, files: found.image.files,
+                        descriptor: found.image.manifest.imageDescriptor(version: found.version),
+                        intravisor: self.intravisor)
+                    let current = try self.registry.function(named: function)?.version ?? version
+                    return .success(
+                        self.install(
+                            function: function, version: found.version, manifest: found.image.manifest, image: image,
+                            makeCurrent: current == found.version))
+                } catch let error as RegistryError {
+                    return .failure(SchedulerFailure(registry: error))
+                } catch {
+                    return .failure(.unavailable("\(error)"))
+                }
+            }) ?? .failure(.unavailable("registry unavailable"))
+        if case .failure(let failure) = loaded {
+            logger.error(
+                "cannot activate version",
+                metadata: ["faas.function": "\(function)", "faas.version": "\(version)", "error": "\(failure)"])
+        }
+    }
+
+    /// Removes `function`: its pools drain (running invocations finish) and the registry forgets it.
+    public func remove(function: String) async throws(SchedulerFailure) {
+        let outcome: Result<Void, SchedulerFailure> =
+            (try? await onIO {
+                do throws(RegistryError) {
+                    try self.registry.remove(function: function)
+                    return .success(())
+                } catch {
+                    return .failure(SchedulerFailure(registry: error))
+                }
+            }) ?? .failure(.unavailable("registry unavailable"))
+        try outcome.get()
+        let drained: [CompartmentHandle] = state.withLock { state in
+            guard var entry = state.functions.removeValue(forKey: function) else { return [] }
+            var drained: [CompartmentHandle] = []
+            for runtime in entry.runtimes.values { drained += runtime.pool.drain() }
+            // Waiters of a removed function get a free slot and find the function gone when they run.
+            for (_, waiter) in entry.waiters {
+                if case .parked(let continuation) = waiter { continuation.resume(returning: false) }
+            }
+            entry.waiters.removeAll()
+            return drained
+        }
+        destroy(drained)
+        metrics.compartments(function: function, sealed: 0, running: 0)
+    }
+
+    /// The manifest of `function`'s current version, loading it if needed; nil when there is no
+    /// such function.
+    public func manifest(function: String) async -> Manifest? {
+        try? await runtime(for: function, version: nil).manifest
+    }
+
+    /// The pool of `function`'s current version at a glance.
+    public func pool(function: String) -> PoolStatus {
+        state.withLock { state in
+            guard let entry = state.functions[function] else { return PoolStatus(sealed: 0, running: 0, queued: 0) }
+            let sealed = entry.runtimes.values.reduce(0) { $0 + $1.pool.idle.count }
+            return PoolStatus(sealed: sealed, running: entry.admission.running, queued: entry.admission.queued)
+        }
+    }
+
+    /// Every live compartment, sealed or running, ordered by id.
+    public func compartments() -> [CompartmentInfo] {
+        let infos: [CompartmentInfo] = state.withLock { state in
+            var infos = state.runningHandles.values.map(\.info)
+            for entry in state.functions.values {
+                for runtime in entry.runtimes.values {
+                    infos += runtime.pool.idleElements.map(\.info)
+                }
+            }
+            return infos
+        }
+        return infos.sorted { $0.id < $1.id }
+    }
+
+    /// The metrics of the SPEC in the Prometheus text format.
+    public func prometheusText() -> String {
+        metrics.prometheusText()
+    }
+
+    /// Stops admitting, lets running invocations finish (at most `grace`), destroys every
+    /// compartment, stops the threads and flushes the activation log.
+    public func shutdown(grace: Duration = .seconds(10)) async {
+        state.withLock { $0.shuttingDown = true }
+        reaperTask.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+        let deadline = ContinuousClock.now + grace
+        while state.withLock({ $0.runningInvocations }) > 0 && .now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let remaining: [CompartmentHandle] = state.withLock { state in
+            var all: [CompartmentHandle] = []
+            for entry in state.functions.values {
+                for runtime in entry.runtimes.values { all += runtime.pool.drain() }
+            }
+            return all
+        }
+        destroy(remaining)
+        workers.shutdown()
+        registry.activations.flush()
+    }
+}

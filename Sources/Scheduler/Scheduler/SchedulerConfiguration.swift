@@ -1,0 +1,39 @@
+/// How the scheduler runs, built once from the server's flags and environment.
+public struct SchedulerConfiguration: Sendable {
+    /// Threads that run guest code. Default: the number of cores.
+    public var workerThreads: Int
+    /// Live compartments across all functions; creating one more evicts the least recently
+    /// used idle compartment. Default 10,000.
+    public var maxCompartments: Int
+    /// Bytes of guest linear memory across all compartments, with the same eviction. Default 8 GiB.
+    public var maxMemoryBytes: Int
+    /// How often idle compartments past their keep-alive are collected. Default 1 s.
+    public var reapInterval: Duration
+    /// The deepest chain of CAP-Calls (a calls b calls c …). Default 8.
+    public var maxCallDepth: Int
+
+    public init(
+        workerThreads: Int = SchedulerConfiguration.defaultWorkerThreads,
+        maxCompartments: Int = 10_000,
+        maxMemoryBytes: Int = 8 << 30,
+        reapInterval: Duration = .seconds(1),
+        maxCallDepth: Int = 8
+    ) {
+        self.workerThreads = workerThreads
+        self.maxCompartments = maxCompartments
+        self.maxMemoryBytes = maxMemoryBytes
+        self.reapInterval = reapInterval
+        self.maxCallDepth = maxCallDepth
+    }
+
+    /// One thread per core.
+    public static var defaultWorkerThreads: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

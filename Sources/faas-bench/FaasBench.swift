@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// Release-mode benchmarks of the platform: `swift run -c release faas-bench <subcommand>`.
+@main
+struct FaasBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faas-bench",
+        abstract: "Benchmarks of cvmfaas (build with -c release).",
+        subcommands: [SandboxBenchmark.self, RegistryBench.self]
+    )
+}
