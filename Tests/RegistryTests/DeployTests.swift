@@ -271,3 +271,27 @@ struct BadDeploy: Sendable, CustomTestStringConvertible {
         #expect(missing?.code == .notFound)
     }
 }
+
+@Suite struct DeployRemoveRaceTests {
+    /// Removal deletes images no version names; a deploy of the same content in flight at that
+    /// moment must still end with its image on disk.
+    @Test func removalNeverDeletesTheImageOfADeployInFlight() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let registry = try FunctionRegistry.open(directory: folder.path, logger: Fixtures.quietLogger)
+        defer { registry.close() }
+        let archive = try Fixtures.archive()
+        for _ in 0..<40 {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try? registry.deploy(archive: archive) }
+                group.addTask { try? registry.remove(function: "hello") }
+                group.addTask { _ = try? registry.deploy(archive: archive) }
+            }
+            if let detail = try registry.function(named: "hello") {
+                for version in detail.versions {
+                    #expect(throws: Never.self) { try registry.image(function: "hello", version: version.version) }
+                }
+            }
+        }
+    }
+}
