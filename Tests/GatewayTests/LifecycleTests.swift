@@ -12,7 +12,12 @@ struct LifecycleTests {
         try await connection.send("GET /invoke/slow HTTP/1.1\r\nHost: x\r\n\r\n")
         let idle = try await gateway.connect()
         #expect(try await idle.request("GET", "/healthz").status == 200)
-        try await Task.sleep(for: .milliseconds(500))  // the slow invocation (1.5 s) is running, even on a loaded machine
+        // Shut down only once the slow invocation (2.5 s) is running: on a loaded machine the
+        // request may take a while to be read.
+        for _ in 0..<1_000 where await gateway.platform.lastRequest == nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await gateway.platform.lastRequest != nil)
 
         async let stopped: Void = gateway.server.shutdown()
         let response = try await connection.readResponse()

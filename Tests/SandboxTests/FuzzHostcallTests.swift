@@ -165,61 +165,65 @@ import WasmKit
         return tally
     }
 
-    @Test func intravisorHostcalls() throws {
-        let hostcalls = HostcallSignatures.intravisor.keys.sorted().map {
-            Hostcall(name: $0, type: HostcallSignatures.intravisor[$0]!)
+    @Test func intravisorHostcalls() async throws {
+        try await onDedicatedThread {
+            let hostcalls = HostcallSignatures.intravisor.keys.sorted().map {
+                Hostcall(name: $0, type: HostcallSignatures.intravisor[$0]!)
+            }
+            func index(_ name: String) -> Int { hostcalls.firstIndex { $0.name == name }! }
+            let wat = Self.guest(
+                module: "intravisor", hostcalls: hostcalls, entry: "iv_main",
+                prologue: """
+                    (drop (call $h\(index("request_read")) (i32.const \(Self.tupleAddress)) (i32.const 80) (i32.const 0)))
+                    (local.set $h (call $h\(index("cap_open")) (i32.const 256) (i32.const 10)))
+                    """,
+                epilogue: """
+                    (drop (call $h\(index("response_write")) (i32.const 60100) (i32.const 8)))
+                    (i32.const 0)
+                    """)
+            let image = try CompartmentImage(
+                module: GuestFixtures.wasm(wat), files: Self.files,
+                descriptor: SandboxHarness.descriptor(grants: Self.grants), intravisor: SandboxHarness.intravisor)
+            let tally = try Self.fuzz(image: image, hostcalls: hostcalls, count: 10_000, seed: 0x1A7A_2026)
+            print("intravisor hostcall fuzz: \(tally)")
+            #expect(tally.called == Set(hostcalls.map(\.name)))
+            #expect(tally.values > 1000, "\(tally)")
+            #expect(tally.faults[.bounds, default: 0] > 0 && tally.faults[.tag, default: 0] > 0, "\(tally)")
+            #expect(tally.faults[.permission, default: 0] > 0, "\(tally)")
         }
-        func index(_ name: String) -> Int { hostcalls.firstIndex { $0.name == name }! }
-        let wat = Self.guest(
-            module: "intravisor", hostcalls: hostcalls, entry: "iv_main",
-            prologue: """
-                (drop (call $h\(index("request_read")) (i32.const \(Self.tupleAddress)) (i32.const 80) (i32.const 0)))
-                (local.set $h (call $h\(index("cap_open")) (i32.const 256) (i32.const 10)))
-                """,
-            epilogue: """
-                (drop (call $h\(index("response_write")) (i32.const 60100) (i32.const 8)))
-                (i32.const 0)
-                """)
-        let image = try CompartmentImage(
-            module: GuestFixtures.wasm(wat), files: Self.files,
-            descriptor: SandboxHarness.descriptor(grants: Self.grants), intravisor: SandboxHarness.intravisor)
-        let tally = try Self.fuzz(image: image, hostcalls: hostcalls, count: 10_000, seed: 0x1A7A_2026)
-        print("intravisor hostcall fuzz: \(tally)")
-        #expect(tally.called == Set(hostcalls.map(\.name)))
-        #expect(tally.values > 1000, "\(tally)")
-        #expect(tally.faults[.bounds, default: 0] > 0 && tally.faults[.tag, default: 0] > 0, "\(tally)")
-        #expect(tally.faults[.permission, default: 0] > 0, "\(tally)")
     }
 
-    @Test func wasiHostcalls() throws {
-        let hostcalls = HostcallSignatures.wasi.keys.sorted().map {
-            Hostcall(name: $0, type: HostcallSignatures.wasi[$0]!)
+    @Test func wasiHostcalls() async throws {
+        try await onDedicatedThread {
+            let hostcalls = HostcallSignatures.wasi.keys.sorted().map {
+                Hostcall(name: $0, type: HostcallSignatures.wasi[$0]!)
+            }
+            func index(_ name: String) -> Int { hostcalls.firstIndex { $0.name == name }! }
+            let wat = Self.guest(
+                module: "wasi_snapshot_preview1", hostcalls: hostcalls, entry: "_start",
+                prologue: """
+                    (i32.store (i32.const 59000) (i32.const \(Self.tupleAddress)))
+                    (i32.store (i32.const 59004) (i32.const 80))
+                    (drop (call $h\(index("fd_read")) (i32.const 0) (i32.const 59000) (i32.const 1) (i32.const 59008)))
+                    (drop (call $h\(index("path_open")) (i32.const 3) (i32.const 0) (i32.const 256) (i32.const 10)
+                      (i32.const 0) (i64.const 6) (i64.const 0) (i32.const 0) (i32.const 59016)))
+                    (local.set $h (i32.load (i32.const 59016)))
+                    """,
+                epilogue: """
+                    (i32.store (i32.const 59000) (i32.const 60100))
+                    (i32.store (i32.const 59004) (i32.const 8))
+                    (drop (call $h\(index("fd_write")) (i32.const 1) (i32.const 59000) (i32.const 1) (i32.const 59008)))
+                    """)
+            let image = try CompartmentImage(
+                module: GuestFixtures.wasm(wat), files: Self.files,
+                descriptor: SandboxHarness.descriptor(abi: .wasi, grants: Self.grants),
+                intravisor: SandboxHarness.intravisor)
+            let tally = try Self.fuzz(image: image, hostcalls: hostcalls, count: 10_000, seed: 0x3A51_2026)
+            print("WASI hostcall fuzz: \(tally)")
+            #expect(tally.called == Set(hostcalls.map(\.name)))
+            #expect(tally.values > 1000, "\(tally)")
+            #expect(tally.faults[.bounds, default: 0] > 0, "\(tally)")
+            #expect(tally.errors > 0, "proc_exit with a non-zero status never came up: \(tally)")
         }
-        func index(_ name: String) -> Int { hostcalls.firstIndex { $0.name == name }! }
-        let wat = Self.guest(
-            module: "wasi_snapshot_preview1", hostcalls: hostcalls, entry: "_start",
-            prologue: """
-                (i32.store (i32.const 59000) (i32.const \(Self.tupleAddress)))
-                (i32.store (i32.const 59004) (i32.const 80))
-                (drop (call $h\(index("fd_read")) (i32.const 0) (i32.const 59000) (i32.const 1) (i32.const 59008)))
-                (drop (call $h\(index("path_open")) (i32.const 3) (i32.const 0) (i32.const 256) (i32.const 10)
-                  (i32.const 0) (i64.const 6) (i64.const 0) (i32.const 0) (i32.const 59016)))
-                (local.set $h (i32.load (i32.const 59016)))
-                """,
-            epilogue: """
-                (i32.store (i32.const 59000) (i32.const 60100))
-                (i32.store (i32.const 59004) (i32.const 8))
-                (drop (call $h\(index("fd_write")) (i32.const 1) (i32.const 59000) (i32.const 1) (i32.const 59008)))
-                """)
-        let image = try CompartmentImage(
-            module: GuestFixtures.wasm(wat), files: Self.files,
-            descriptor: SandboxHarness.descriptor(abi: .wasi, grants: Self.grants),
-            intravisor: SandboxHarness.intravisor)
-        let tally = try Self.fuzz(image: image, hostcalls: hostcalls, count: 10_000, seed: 0x3A51_2026)
-        print("WASI hostcall fuzz: \(tally)")
-        #expect(tally.called == Set(hostcalls.map(\.name)))
-        #expect(tally.values > 1000, "\(tally)")
-        #expect(tally.faults[.bounds, default: 0] > 0, "\(tally)")
-        #expect(tally.errors > 0, "proc_exit with a non-zero status never came up: \(tally)")
     }
 }

@@ -1,3 +1,4 @@
+import SandboxTesting
 import Testing
 import WAT
 import WasmKit
@@ -108,56 +109,60 @@ struct SeededGenerator: RandomNumberGenerator {
         return parsed != nil
     }
 
-    @Test func randomByteStrings() {
-        let seed: UInt64 = 0xC0FF_EE00_2026
-        var random = SeededGenerator(seed: seed)
-        for number in 0..<10_000 {
-            let length = Int.random(in: 0...96, using: &random)
-            var module: [UInt8]
-            switch number % 3 {
-            case 0:
-                module = random.bytes(length)
-            case 1:
-                module = Self.header + random.bytes(length)
-            default:
-                // Well-framed sections with random ids and contents: gets past the framing into each parser.
-                module = Self.header
-                for _ in 0..<Int.random(in: 1...4, using: &random) {
-                    let content = random.bytes(Int.random(in: 0...24, using: &random))
-                    module +=
-                        [UInt8.random(in: 0...13, using: &random)] + LEB128.encode(UInt32(content.count)) + content
+    @Test func randomByteStrings() async throws {
+        try await onDedicatedThread {
+            let seed: UInt64 = 0xC0FF_EE00_2026
+            var random = SeededGenerator(seed: seed)
+            for number in 0..<10_000 {
+                let length = Int.random(in: 0...96, using: &random)
+                var module: [UInt8]
+                switch number % 3 {
+                case 0:
+                    module = random.bytes(length)
+                case 1:
+                    module = Self.header + random.bytes(length)
+                default:
+                    // Well-framed sections with random ids and contents: gets past the framing into each parser.
+                    module = Self.header
+                    for _ in 0..<Int.random(in: 1...4, using: &random) {
+                        let content = random.bytes(Int.random(in: 0...24, using: &random))
+                        module +=
+                            [UInt8.random(in: 0...13, using: &random)] + LEB128.encode(UInt32(content.count)) + content
+                    }
                 }
+                Self.exercise(module, &random, seed: seed, case: number)
             }
-            Self.exercise(module, &random, seed: seed, case: number)
         }
     }
 
-    @Test func mutationsOfAValidModule() throws {
-        let seed: UInt64 = 0x5EED_CAFE_2026
-        var random = SeededGenerator(seed: seed)
-        let valid = Self.validModule
-        try ModuleValidation.validate(module: valid, abi: .iv, grants: Grants(files: ["data/"]))
-        #expect(try ModuleRewriter.exportingMutableGlobals(valid).exported == ["__cvm_global_0", "__cvm_global_2"])
-        var parseable = 0
-        for number in 0..<10_000 {
-            var module = valid
-            for _ in 0..<Int.random(in: 1...4, using: &random) {
-                guard !module.isEmpty else { break }
-                let index = Int.random(in: 0..<module.count, using: &random)
-                switch Int.random(in: 0...5, using: &random) {
-                case 0: module[index] ^= UInt8(1) << UInt8.random(in: 0...7, using: &random)
-                case 1: module[index] = UInt8.random(in: .min ... .max, using: &random)
-                case 2: module.insert(UInt8.random(in: .min ... .max, using: &random), at: index)
-                case 3: module.remove(at: index)
-                case 4: module.removeSubrange(index...)
-                default:
-                    let end = min(module.count, index + Int.random(in: 1...16, using: &random))
-                    module.insert(contentsOf: module[index..<end], at: Int.random(in: 0...module.count, using: &random))
+    @Test func mutationsOfAValidModule() async throws {
+        try await onDedicatedThread {
+            let seed: UInt64 = 0x5EED_CAFE_2026
+            var random = SeededGenerator(seed: seed)
+            let valid = Self.validModule
+            try ModuleValidation.validate(module: valid, abi: .iv, grants: Grants(files: ["data/"]))
+            #expect(try ModuleRewriter.exportingMutableGlobals(valid).exported == ["__cvm_global_0", "__cvm_global_2"])
+            var parseable = 0
+            for number in 0..<10_000 {
+                var module = valid
+                for _ in 0..<Int.random(in: 1...4, using: &random) {
+                    guard !module.isEmpty else { break }
+                    let index = Int.random(in: 0..<module.count, using: &random)
+                    switch Int.random(in: 0...5, using: &random) {
+                    case 0: module[index] ^= UInt8(1) << UInt8.random(in: 0...7, using: &random)
+                    case 1: module[index] = UInt8.random(in: .min ... .max, using: &random)
+                    case 2: module.insert(UInt8.random(in: .min ... .max, using: &random), at: index)
+                    case 3: module.remove(at: index)
+                    case 4: module.removeSubrange(index...)
+                    default:
+                        let end = min(module.count, index + Int.random(in: 1...16, using: &random))
+                        module.insert(contentsOf: module[index..<end], at: Int.random(in: 0...module.count, using: &random))
+                    }
                 }
+                if Self.exercise(module, &random, seed: seed, case: number) { parseable += 1 }
             }
-            if Self.exercise(module, &random, seed: seed, case: number) { parseable += 1 }
+            // Enough mutants survive parsing for the rewrite's contract to have been checked on them.
+            #expect(parseable > 500, "only \(parseable) of 10,000 mutants parsed")
         }
-        // Enough mutants survive parsing for the rewrite's contract to have been checked on them.
-        #expect(parseable > 500, "only \(parseable) of 10,000 mutants parsed")
     }
 }

@@ -83,41 +83,43 @@ struct HostcallRandomArgumentTests {
         }
     }
 
-    @Test func tenThousandRandomTuplesNeverCrashTheHost() throws {
-        var generator = SystemRandomNumberGenerator()
-        let grants = Grants(clock: true, random: true, files: ["data/"], invoke: ["data/a.txt"])
-        let files = ["data/a.txt": Array("hello file".utf8)]
-        let perTarget = 10_000 / Self.targets.count + 1
-        var outcomes = 0
-        for target in Self.targets {
-            let wat = Self.guest(target.name, module: target.module, parameters: target.parameters, result: target.result, abi: target.abi)
-            let image = try harness.image(wat: wat, harness.descriptor(abi: target.abi, grants: grants), files: files)
-            var compartment = try Compartment(image: image, id: 1, callHandler: EchoCallHandler())
-            for _ in 0..<perTarget {
-                var body: [UInt8] = []
-                for _ in target.parameters {
-                    withUnsafeBytes(of: Self.value(&generator).littleEndian) { body += $0 }
-                }
-                let outcome = compartment.invoke(InvocationRequest(body: body), context: harness.context())
-                outcomes += 1
-                switch outcome {
-                case .success:
-                    #expect(compartment.state == .sealed)
-                case .failure(let failure, _):
-                    let allowed: Set<InvocationFailure.Code> = [.capabilityFault, .responseTooLarge, .functionError]
-                    #expect(allowed.contains(failure.code), "\(target.name): \(failure)")
-                    #expect((failure.code == .capabilityFault) == (failure.fault != nil))
-                    if failure.code == .functionError {
+    @Test func tenThousandRandomTuplesNeverCrashTheHost() async throws {
+        try await onDedicatedThread {
+            var generator = SystemRandomNumberGenerator()
+            let grants = Grants(clock: true, random: true, files: ["data/"], invoke: ["data/a.txt"])
+            let files = ["data/a.txt": Array("hello file".utf8)]
+            let perTarget = 10_000 / Self.targets.count + 1
+            var outcomes = 0
+            for target in Self.targets {
+                let wat = Self.guest(target.name, module: target.module, parameters: target.parameters, result: target.result, abi: target.abi)
+                let image = try harness.image(wat: wat, harness.descriptor(abi: target.abi, grants: grants), files: files)
+                var compartment = try Compartment(image: image, id: 1, callHandler: EchoCallHandler())
+                for _ in 0..<perTarget {
+                    var body: [UInt8] = []
+                    for _ in target.parameters {
+                        withUnsafeBytes(of: Self.value(&generator).littleEndian) { body += $0 }
+                    }
+                    let outcome = compartment.invoke(InvocationRequest(body: body), context: harness.context())
+                    outcomes += 1
+                    switch outcome {
+                    case .success:
                         #expect(compartment.state == .sealed)
-                    } else {
-                        #expect(compartment.state == .destroyed)
+                    case .failure(let failure, _):
+                        let allowed: Set<InvocationFailure.Code> = [.capabilityFault, .responseTooLarge, .functionError]
+                        #expect(allowed.contains(failure.code), "\(target.name): \(failure)")
+                        #expect((failure.code == .capabilityFault) == (failure.fault != nil))
+                        if failure.code == .functionError {
+                            #expect(compartment.state == .sealed)
+                        } else {
+                            #expect(compartment.state == .destroyed)
+                        }
+                    }
+                    if compartment.state == .destroyed {
+                        compartment = try Compartment(image: image, id: 1, callHandler: EchoCallHandler())
                     }
                 }
-                if compartment.state == .destroyed {
-                    compartment = try Compartment(image: image, id: 1, callHandler: EchoCallHandler())
-                }
             }
+            #expect(outcomes >= 10_000)
         }
-        #expect(outcomes >= 10_000)
     }
 }

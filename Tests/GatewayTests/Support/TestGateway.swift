@@ -25,7 +25,7 @@ struct TestGateway: Sendable {
             return .response(FunctionResponse(status: 200, body: Array("secret; authorization=\(auth)".utf8)))
         }
         await platform.add("slow") { _, _ in
-            try? await Task.sleep(for: .milliseconds(1500))
+            try? await Task.sleep(for: .milliseconds(2500))
             return .response(FunctionResponse(status: 200, body: Array("finally".utf8)))
         }
         for code in ErrorCode.allCases {
