@@ -130,7 +130,8 @@ final class RawConnection: Sendable {
 
     /// Sends one request and reads its response.
     func request(
-        _ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = [], version: String = "HTTP/1.1"
+        _ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = [], version: String = "HTTP/1.1",
+        timeout: Duration = .seconds(30)
     ) async throws -> Response {
         var head = "\(method) \(target) \(version)\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -141,7 +142,7 @@ final class RawConnection: Sendable {
         } catch {
             // The server may refuse early (413) and stop reading; its answer is still there to read.
         }
-        return try await readResponse(toHead: method == "HEAD")
+        return try await readResponse(timeout: timeout, toHead: method == "HEAD")
     }
 
     func close() async {
