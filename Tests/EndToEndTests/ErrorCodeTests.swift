@@ -10,11 +10,14 @@ struct ErrorCodeTests {
     @Test func everyCodeAgainstTheRealServer() async throws {
         let scratch = try TemporaryFolder()
         let functions = try scratch.folder("functions")
-        let server = try await FaasServer.start(data: scratch.url.appendingPathComponent("data"), token: Self.token, in: scratch)
+        let server = try await FaasServer.start(
+            data: scratch.url.appendingPathComponent("data"), token: Self.token, in: scratch)
         let token = Self.token
         var seen: Set<String> = []
 
-        func check(_ answer: HTTPAnswer, _ code: String, _ status: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        func check(
+            _ answer: HTTPAnswer, _ code: String, _ status: Int, sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             #expect(answer.status == status, "\(code): \(answer.status) \(answer.text)", sourceLocation: sourceLocation)
             #expect(answer.errorCode == code, "\(answer.text)", sourceLocation: sourceLocation)
             #expect(answer.header("content-type") == "application/json", sourceLocation: sourceLocation)
@@ -75,7 +78,8 @@ struct ErrorCodeTests {
 
         let exited = try await Curl.request("POST", server.url + "/invoke/fault", body: Data("exit".utf8))
         check(exited, "function_error", 502)
-        check(try await Curl.request("POST", server.url + "/invoke/fault", body: Data("trap".utf8)), "function_trap", 502)
+        check(
+            try await Curl.request("POST", server.url + "/invoke/fault", body: Data("trap".utf8)), "function_trap", 502)
         let fault = try await Curl.request("POST", server.url + "/invoke/fault", body: Data("bounds".utf8))
         check(fault, "capability_fault", 502)
         #expect(fault.errorMessage?.contains("bounds") == true, "\(fault.text)")
@@ -101,7 +105,8 @@ struct ErrorCodeTests {
 
     /// Flips one byte in the middle of every image file.
     static func corruptImages(under folder: URL) throws {
-        let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])?
+        let files =
+            FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])?
             .compactMap { $0 as? URL }
             .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true } ?? []
         try #require(!files.isEmpty, "no image files under \(folder.path)")

@@ -114,8 +114,12 @@ struct ScenarioTests {
             $0["name"] as? String
         }
         #expect(names == ["echo", "hello"])
-        #expect(try await Curl.request("POST", server.url + "/invoke/hello", body: Data("again".utf8)).text == "Hello, again!\n")
-        #expect(try await Curl.request("GET", server.url + "/activations/\(activation)").object?["status"] as? String == "succeeded")
+        #expect(
+            try await Curl.request("POST", server.url + "/invoke/hello", body: Data("again".utf8)).text
+                == "Hello, again!\n")
+        #expect(
+            try await Curl.request("GET", server.url + "/activations/\(activation)").object?["status"] as? String
+                == "succeeded")
 
         // Remove.
         let removed = try await Faas.run(["rm", "hello"], against: server)

@@ -46,7 +46,9 @@ struct ServerBehaviourTests {
         let scratch = try TemporaryFolder()
         let functions = try scratch.folder("functions")
         let server = try await FaasServer.start(data: scratch.url.appendingPathComponent("data"), in: scratch)
-        #expect(try await Faas.run(["deploy", UserFunctions.example("echo", in: functions).path], against: server).status == 0)
+        #expect(
+            try await Faas.run(["deploy", UserFunctions.example("echo", in: functions).path], against: server).status
+                == 0)
         let body = scratch.url.appendingPathComponent("seven-mib")
         try Data(count: 7 << 20).write(to: body)
         let url = server.url + "/invoke/echo"

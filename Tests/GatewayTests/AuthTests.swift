@@ -12,12 +12,20 @@ struct AuthTests {
             #expect(try await gateway.request("GET", "/healthz").status == 200)
             for target in ["/functions", "/functions/echo", "/activations", "/cvms", "/metrics"] {
                 #expect(try await gateway.request("GET", target).status == 401, "\(target)")
-                #expect(try await gateway.request("GET", target, headers: [("Authorization", "Bearer s3cre")]).status == 401)
-                #expect(try await gateway.request("GET", target, headers: [("Authorization", "Bearer s3cret2")]).status == 401)
-                #expect(try await gateway.request("GET", target, headers: [("Authorization", "Basic s3cret")]).status == 401)
+                #expect(
+                    try await gateway.request("GET", target, headers: [("Authorization", "Bearer s3cre")]).status == 401
+                )
+                #expect(
+                    try await gateway.request("GET", target, headers: [("Authorization", "Bearer s3cret2")]).status
+                        == 401)
+                #expect(
+                    try await gateway.request("GET", target, headers: [("Authorization", "Basic s3cret")]).status == 401
+                )
                 #expect(try await gateway.request("GET", target, headers: good).status == 200, "\(target)")
             }
-            #expect(try await gateway.request("GET", "/functions", headers: [("Authorization", "bearer s3cret")]).status == 200)
+            #expect(
+                try await gateway.request("GET", "/functions", headers: [("Authorization", "bearer s3cret")]).status
+                    == 200)
             #expect(try await gateway.request("DELETE", "/functions/echo").status == 401)
             #expect(try await gateway.request("POST", "/functions/echo/rollback").status == 401)
 
@@ -27,7 +35,8 @@ struct AuthTests {
             #expect(denied.status == 401)
             #expect(denied.errorBody?.error.code == "unauthorized")
             #expect(try await gateway.activationCount("private") == 0)
-            let allowed = try await gateway.request("GET", "/invoke/private", headers: good + [("X-Reply-Header", "seen")])
+            let allowed = try await gateway.request(
+                "GET", "/invoke/private", headers: good + [("X-Reply-Header", "seen")])
             #expect(allowed.status == 200)
             #expect(allowed.object?["function"] as? String == "private")
             let headers = try #require(allowed.object?["headers"] as? [String: Any])
@@ -43,14 +52,20 @@ struct AuthTests {
         try await TestGateway.with { gateway in
             #expect(try await gateway.request("GET", "/functions").status == 200)
             // Without a server token the header is the function's own business, and it sees it.
-            let response = try await gateway.request("GET", "/invoke/private", headers: [("Authorization", "Bearer own")])
+            let response = try await gateway.request(
+                "GET", "/invoke/private", headers: [("Authorization", "Bearer own")])
             #expect(response.status == 200)
-            #expect((response.object?["headers"] as? [String: Any])?["AUTHORIZATION"] as? String == "Bearer own", "\(response.text)")
+            #expect(
+                (response.object?["headers"] as? [String: Any])?["AUTHORIZATION"] as? String == "Bearer own",
+                "\(response.text)")
         }
     }
 
     @Test func unauthorizedDeployIsRefusedWithoutKeepingItsBody() async throws {
-        try await TestGateway.with({ $0.token = "s3cret"; $0.maxDeployBytes = 1 << 20 }) { gateway in
+        try await TestGateway.with({
+            $0.token = "s3cret"
+            $0.maxDeployBytes = 1 << 20
+        }) { gateway in
             let response = try await gateway.request("POST", "/functions", body: try Examples.archive(named: "hello"))
             #expect(response.status == 401)
             #expect(try await gateway.platform.info(function: "hello") == nil)

@@ -6,7 +6,9 @@ import Testing
 @Suite("faas command line")
 struct CommandLineTests {
     @Test func everyCommandsHelpShowsAnExample() async throws {
-        for command in [[], ["serve"], ["deploy"], ["pack"], ["invoke"], ["ls"], ["info"], ["rm"], ["rollback"], ["logs"], ["cvms"]] {
+        for command in [
+            [], ["serve"], ["deploy"], ["pack"], ["invoke"], ["ls"], ["info"], ["rm"], ["rollback"], ["logs"], ["cvms"],
+        ] {
             let result = try await FaasProcess.run(command + ["--help"])
             #expect(result.status == 0, "\(command)")
             #expect(result.stdout.contains("Example"), "\(command): \(result.stdout)")
@@ -27,12 +29,15 @@ struct CommandLineTests {
             let scratch = try TemporaryDirectory()
             let file = scratch.url.appendingPathComponent("payload.txt")
             try Data("from a file".utf8).write(to: file)
-            let fromFile = try await FaasProcess.run(["invoke", "echo", "-d", "@\(file.path)"], environment: ["FAAS_GATEWAY": url])
+            let fromFile = try await FaasProcess.run(
+                ["invoke", "echo", "-d", "@\(file.path)"], environment: ["FAAS_GATEWAY": url])
             #expect(fromFile.stdout == "from a file")
 
-            let fromStdin = try await FaasProcess.run(["invoke", "echo"], environment: ["FAAS_GATEWAY": url], stdin: Data("piped".utf8))
+            let fromStdin = try await FaasProcess.run(
+                ["invoke", "echo"], environment: ["FAAS_GATEWAY": url], stdin: Data("piped".utf8))
             #expect(fromStdin.stdout == "piped")
-            let pinned = try await FaasProcess.run(["invoke", "edition", "--pin", "1", "-d", ""], environment: ["FAAS_GATEWAY": url])
+            let pinned = try await FaasProcess.run(
+                ["invoke", "edition", "--pin", "1", "-d", ""], environment: ["FAAS_GATEWAY": url])
             #expect(pinned.stdout == "v1")
 
             let queued = try await FaasProcess.run(["invoke", "echo", "-d", "x", "--async", "--gateway", url])
@@ -63,12 +68,20 @@ struct CommandLineTests {
             #expect(lines.contains { $0.hasPrefix("edition ") && $0.contains("editions") })
             // Columns line up: VERSION starts at the same offset in every line.
             let offset = try #require(lines.first?.range(of: "VERSION")).lowerBound.utf16Offset(in: String(lines[0]))
-            #expect(lines.dropFirst().allSatisfy { $0.count > offset && $0[$0.index($0.startIndex, offsetBy: offset - 1)] == " " })
+            #expect(
+                lines.dropFirst().allSatisfy {
+                    $0.count > offset && $0[$0.index($0.startIndex, offsetBy: offset - 1)] == " "
+                })
 
             let listJSON = try await FaasProcess.run(["ls", "--json"], environment: env)
-            #expect(try GatewayJSON.decode([FunctionSummary].self, from: Data(listJSON.stdout.utf8)).contains { $0.name == "echo" })
+            #expect(
+                try GatewayJSON.decode([FunctionSummary].self, from: Data(listJSON.stdout.utf8)).contains {
+                    $0.name == "echo"
+                })
 
-            let info = try await FaasProcess.run(["info", "edition", "--token", "tok", "--gateway", env["FAAS_GATEWAY"]!])
+            let info = try await FaasProcess.run([
+                "info", "edition", "--token", "tok", "--gateway", env["FAAS_GATEWAY"]!,
+            ])
             #expect(info.stdout.contains("version:  2"))
             #expect(info.stdout.contains(" running, 0 queued"))
             #expect(info.stdout.contains("current"))
@@ -101,7 +114,10 @@ struct CommandLineTests {
             #expect(cvms.stdout.hasPrefix("ID"))
             #expect(cvms.stdout.contains(" echo ") && cvms.stdout.contains("sealed"), "\(cvms.stdout)")
             let cvmsJSON = try await FaasProcess.run(["cvms", "--json"], environment: env)
-            #expect(try GatewayJSON.decode([CompartmentInfo].self, from: Data(cvmsJSON.stdout.utf8)).contains { $0.function == "echo" })
+            #expect(
+                try GatewayJSON.decode([CompartmentInfo].self, from: Data(cvmsJSON.stdout.utf8)).contains {
+                    $0.function == "echo"
+                })
 
             let removed = try await FaasProcess.run(["rm", "echo"], environment: env)
             #expect(removed.status == 0)
@@ -116,8 +132,10 @@ struct CommandLineTests {
             let env = ["FAAS_GATEWAY": "http://127.0.0.1:\(gateway.port)"]
             let scratch = try TemporaryDirectory()
             let folder = scratch.url.appendingPathComponent("hello")
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
-            try Data("name: hello\nmodule: hello.wasm\nabi: wasi\n".utf8).write(to: folder.appendingPathComponent("function.yaml"))
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
+            try Data("name: hello\nmodule: hello.wasm\nabi: wasi\n".utf8).write(
+                to: folder.appendingPathComponent("function.yaml"))
             try Data(Examples.module(named: "hello")).write(to: folder.appendingPathComponent("hello.wasm"))
             try Data("greeting".utf8).write(to: folder.appendingPathComponent("data/greeting.txt"))
 
@@ -129,16 +147,21 @@ struct CommandLineTests {
             let packed = try await FaasProcess.run(["pack", folder.path, "-o", "out.tar.gz"], directory: scratch.url)
             #expect(packed.status == 0, "\(packed.stderr)")
             let bytes = try Data(contentsOf: scratch.url.appendingPathComponent("out.tar.gz"))
-            #expect(Set(try await Self.tarList(Array(bytes), in: scratch)) == ["data/", "data/greeting.txt", "function.yaml", "hello.wasm"])
+            #expect(
+                Set(try await Self.tarList(Array(bytes), in: scratch)) == [
+                    "data/", "data/greeting.txt", "function.yaml", "hello.wasm",
+                ])
 
-            let again = try await FaasProcess.run(["deploy", scratch.url.appendingPathComponent("out.tar.gz").path, "--json"], environment: env)
+            let again = try await FaasProcess.run(
+                ["deploy", scratch.url.appendingPathComponent("out.tar.gz").path, "--json"], environment: env)
             let second = try GatewayJSON.decode(DeployResult.self, from: Data(again.stdout.utf8))
             #expect(second.version == 2)
             // The folder packed on the fly and `faas pack` hold the same content: one image, one digest.
             let versions = try #require(try await gateway.platform.info(function: "hello")).versions
             #expect(versions.map(\.digest) == [second.digest, second.digest])
 
-            let noManifest = try await FaasProcess.run(["deploy", folder.appendingPathComponent("data").path], environment: env)
+            let noManifest = try await FaasProcess.run(
+                ["deploy", folder.appendingPathComponent("data").path], environment: env)
             #expect(noManifest.status != 0)
             #expect(noManifest.stderr.contains("holds no function.yaml"))
             let notThere = try await FaasProcess.run(["deploy", "/nonexistent/fn.tar.gz"], environment: env)

@@ -14,7 +14,8 @@ struct ConnectionTests {
                 #expect(response.header("connection") == nil)
             }
             // Pipelined: two requests in one write, two answers in order.
-            try await connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /invoke/headers?p=2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await connection.send(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /invoke/headers?p=2 HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await connection.readResponse().text == "ok")
             #expect(try await connection.readResponse().object?["query"] as? String == "p=2")
             #expect(!connection.isClosed)
@@ -47,9 +48,11 @@ struct ConnectionTests {
     @Test func http10WithKeepAliveStaysOpen() async throws {
         try await TestGateway.with { gateway in
             let connection = try await gateway.connect()
-            let first = try await connection.request("GET", "/healthz", headers: [("Connection", "keep-alive")], version: "HTTP/1.0")
+            let first = try await connection.request(
+                "GET", "/healthz", headers: [("Connection", "keep-alive")], version: "HTTP/1.0")
             #expect(first.header("connection")?.lowercased() == "keep-alive")
-            let second = try await connection.request("GET", "/invoke/echo", headers: [("Connection", "keep-alive")], version: "HTTP/1.0")
+            let second = try await connection.request(
+                "GET", "/invoke/echo", headers: [("Connection", "keep-alive")], version: "HTTP/1.0")
             #expect(second.status == 200)
             #expect(!connection.isClosed)
             await connection.close()
@@ -91,7 +94,10 @@ struct ConnectionTests {
     }
 
     @Test func deployHasItsOwnLargerLimit() async throws {
-        try await TestGateway.with({ $0.maxBodyBytes = 1024; $0.maxDeployBytes = 4096 }) { gateway in
+        try await TestGateway.with({
+            $0.maxBodyBytes = 1024
+            $0.maxDeployBytes = 4096
+        }) { gateway in
             // A real archive of about 2.5 KiB (its data file does not compress).
             let archive = try RealPlatform.archive(
                 "sized", module: RouteGuests.constant("sized"), files: ["data.bin": incompressibleBytes(2000)])
@@ -108,7 +114,8 @@ struct ConnectionTests {
     @Test func expectContinueGetsA100BeforeTheBody() async throws {
         try await TestGateway.with { gateway in
             let connection = try await gateway.connect()
-            try await connection.send("POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            try await connection.send(
+                "POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
             try await Task.sleep(for: .milliseconds(50))
             try await connection.send("hello")
             let response = try await connection.readResponse()

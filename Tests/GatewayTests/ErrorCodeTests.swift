@@ -1,8 +1,9 @@
 import Foundation
-@testable import Gateway
 import NIOHTTP1
 import SandboxTesting
 import Testing
+
+@testable import Gateway
 
 @Suite("Error codes")
 struct ErrorCodeTests {
@@ -27,7 +28,9 @@ struct ErrorCodeTests {
             try await gateway.backend.deploy(
                 "spinner", module: GuestFixtures.wasm(GuestFixtures.ivInfiniteLoop), settings: ["timeout: 300ms"])
 
-            func check(_ target: String, _ body: String, _ code: ErrorCode, _ status: Int) async throws -> RawConnection.Response {
+            func check(_ target: String, _ body: String, _ code: ErrorCode, _ status: Int) async throws
+                -> RawConnection.Response
+            {
                 let response = try await gateway.request("POST", target, body: Array(body.utf8))
                 #expect(response.status == status, "\(target) \(body): \(response.text)")
                 #expect(response.header("content-type") == "application/json")
@@ -81,7 +84,8 @@ struct ErrorCodeTests {
             let hex = String(first.digest.split(separator: ":").last ?? "")
             let images = gateway.backend.directory + "/images"
             let file = try #require(
-                try FileManager.default.contentsOfDirectory(atPath: images).first { $0.contains(hex) }, "no image \(hex)")
+                try FileManager.default.contentsOfDirectory(atPath: images).first { $0.contains(hex) },
+                "no image \(hex)")
             var bytes = try Data(contentsOf: URL(fileURLWithPath: images + "/" + file))
             bytes[bytes.count / 2] ^= 0xFF
             try bytes.write(to: URL(fileURLWithPath: images + "/" + file))
@@ -112,7 +116,8 @@ struct ErrorCodeTests {
             response = try await gateway.request("GET", "/functions/ghost", headers: auth)
             #expect(response.status == 404 && response.errorBody?.error.code == "not_found")
 
-            response = try await gateway.request("POST", "/invoke/echo", body: [UInt8](repeating: 1, count: (6 << 20) + 1))
+            response = try await gateway.request(
+                "POST", "/invoke/echo", body: [UInt8](repeating: 1, count: (6 << 20) + 1))
             #expect(response.status == 413 && response.errorBody?.error.code == "payload_too_large")
 
             let bad = try RealPlatform.archive("bad", module: RouteGuests.constant("x"), settings: ["memory: 64Zi"])

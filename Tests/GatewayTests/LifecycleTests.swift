@@ -32,7 +32,9 @@ struct LifecycleTests {
         await stopped
         #expect(await connection.waitForClose())
         #expect(await idle.waitForClose())
-        await #expect(throws: (any Error).self) { _ = try await RawConnection.connect(port: gateway.port).request("GET", "/healthz") }
+        await #expect(throws: (any Error).self) {
+            _ = try await RawConnection.connect(port: gateway.port).request("GET", "/healthz")
+        }
         await gateway.server.shutdown()  // a second call does nothing
 
         // The platform flushed the activation record and closed the registry: it is on disk.

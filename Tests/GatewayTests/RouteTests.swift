@@ -150,7 +150,8 @@ struct RouteTests {
             let previous = try await gateway.request("POST", "/functions/hello/rollback")
             #expect(previous.status == 200)
             #expect(previous.object?["version"] as? Int == 1)
-            let pinned = try await gateway.request("POST", "/functions/hello/rollback", body: Array(#"{"version": 2}"#.utf8))
+            let pinned = try await gateway.request(
+                "POST", "/functions/hello/rollback", body: Array(#"{"version": 2}"#.utf8))
             #expect(pinned.status == 200)
             #expect(pinned.object?["version"] as? Int == 2)
             #expect(pinned.object?["name"] as? String == "hello")

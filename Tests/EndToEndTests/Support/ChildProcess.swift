@@ -55,7 +55,8 @@ enum ChildProcess {
             }
         }
         return ProcessResult(
-            status: status, stdout: (try? Data(contentsOf: out)) ?? Data(), stderr: (try? Data(contentsOf: err)) ?? Data())
+            status: status, stdout: (try? Data(contentsOf: out)) ?? Data(),
+            stderr: (try? Data(contentsOf: err)) ?? Data())
     }
 }
 
@@ -76,7 +77,8 @@ enum Faas {
     static func run(
         _ arguments: [String], against server: FaasServer? = nil, token: String? = nil, input: Data = Data()
     ) async throws -> ProcessResult {
-        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build faas first: \(executable.path)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: executable.path), "build faas first: \(executable.path)")
         var environment: [String: String] = [:]
         if let server { environment["FAAS_GATEWAY"] = server.url }
         if let token { environment["FAAS_TOKEN"] = token }

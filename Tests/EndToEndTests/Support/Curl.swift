@@ -32,7 +32,9 @@ enum Curl {
         let scratch = try TemporaryFolder(prefix: "faas-e2e-curl")
         let bodyOut = scratch.url.appendingPathComponent("body")
         let headOut = scratch.url.appendingPathComponent("head")
-        var arguments = ["-sS", "-X", method, "-o", bodyOut.path, "-D", headOut.path, "-w", "%{http_code}", "--max-time", "90"]
+        var arguments = [
+            "-sS", "-X", method, "-o", bodyOut.path, "-D", headOut.path, "-w", "%{http_code}", "--max-time", "90",
+        ]
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if let body {

@@ -10,7 +10,8 @@ enum UserFunctions {
     ) throws -> URL {
         let folder = parent.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let manifest = (["name: \(name)", "module: \(name).wasm", "abi: \(abi)"] + settings).joined(separator: "\n") + "\n"
+        let manifest =
+            (["name: \(name)", "module: \(name).wasm", "abi: \(abi)"] + settings).joined(separator: "\n") + "\n"
         try Data(manifest.utf8).write(to: folder.appendingPathComponent("function.yaml"))
         try Data(module).write(to: folder.appendingPathComponent("\(name).wasm"))
         return folder

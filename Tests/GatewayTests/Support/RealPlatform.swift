@@ -21,9 +21,12 @@ struct RealPlatform: Sendable {
         var logger = Logger(label: "faas.test")
         logger.logLevel = .warning
         let registry = try FunctionRegistry.open(directory: directory, logger: logger)
-        let scheduler = Scheduler(registry: registry, intravisor: intravisor, configuration: configuration, logger: logger)
+        let scheduler = Scheduler(
+            registry: registry, intravisor: intravisor, configuration: configuration, logger: logger)
         await scheduler.start()
-        return RealPlatform(platform: SchedulerPlatform(scheduler: scheduler, registry: registry), registry: registry, directory: directory)
+        return RealPlatform(
+            platform: SchedulerPlatform(scheduler: scheduler, registry: registry), registry: registry,
+            directory: directory)
     }
 
     /// Removes the data folder (after the gateway has shut the platform down).
@@ -39,7 +42,9 @@ struct RealPlatform: Sendable {
 
     /// Deploys `module` as function `name` with the manifest lines `settings` (YAML, one per line).
     @discardableResult
-    func deploy(_ name: String, module: [UInt8], abi: String = "iv", settings: [String] = []) async throws -> Gateway.DeployResult {
+    func deploy(_ name: String, module: [UInt8], abi: String = "iv", settings: [String] = []) async throws
+        -> Gateway.DeployResult
+    {
         try await platform.deploy(archive: Self.archive(name, module: module, abi: abi, settings: settings))
     }
 
@@ -47,7 +52,8 @@ struct RealPlatform: Sendable {
     static func archive(
         _ name: String, module: [UInt8], abi: String = "iv", settings: [String] = [], files: [String: [UInt8]] = [:]
     ) throws -> [UInt8] {
-        let manifest = (["name: \(name)", "module: \(name).wasm", "abi: \(abi)"] + settings).joined(separator: "\n") + "\n"
+        let manifest =
+            (["name: \(name)", "module: \(name).wasm", "abi: \(abi)"] + settings).joined(separator: "\n") + "\n"
         var writer = ArchiveWriter()
         writer.addFile("function.yaml", contents: Array(manifest.utf8))
         writer.addFile("\(name).wasm", contents: module)

@@ -23,7 +23,8 @@ struct TestGateway: Sendable {
         try await backend.deploy("edition", module: RouteGuests.constant("v1"), settings: ["description: editions"])
         try await backend.deploy("edition", module: RouteGuests.constant("v2"), settings: ["description: editions"])
         try await backend.deploy(
-            "private", module: Examples.module(named: "headers"), abi: "wasi", settings: ["response: cgi", "public: false"])
+            "private", module: Examples.module(named: "headers"), abi: "wasi",
+            settings: ["response: cgi", "public: false"])
         try await backend.deploy(
             "slow", module: RouteGuests.busy(milliseconds: 600), settings: ["capabilities:", "  clock: true"])
         return backend
