@@ -78,6 +78,12 @@ struct ErrorCodeTests {
 
         let exited = try await Curl.request("POST", server.url + "/invoke/fault", body: Data("exit".utf8))
         check(exited, "function_error", 502)
+        // The failed activation keeps the guest's log line and its error, as `faas logs` shows them.
+        let exitedID = try #require(exited.header("X-Faas-Activation"))
+        let logs = try await Faas.run(["logs", exitedID], against: server, token: token)
+        #expect(logs.status == 0, "\(logs.errors)")
+        #expect(logs.output.contains("fault: returning 3 as asked"), "\(logs.output)")
+        #expect(logs.output.contains("function_error"), "\(logs.output)")
         check(
             try await Curl.request("POST", server.url + "/invoke/fault", body: Data("trap".utf8)), "function_trap", 502)
         let fault = try await Curl.request("POST", server.url + "/invoke/fault", body: Data("bounds".utf8))
