@@ -242,3 +242,56 @@ struct BadDeploy: Sendable, CustomTestStringConvertible {
         #expect(try registry.deploy(archive: try Fixtures.archive()).version == 2, "versions survive a reopen")
     }
 }
+
+@Suite struct ImageStoreTests {
+    @Test func redeployReplacesABlobThatNoLongerVerifies() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let registry = try FunctionRegistry.open(directory: folder.path, logger: Fixtures.quietLogger)
+        defer { registry.close() }
+        let archive = try Fixtures.archive()
+        let first = try registry.deploy(archive: archive)
+        let path = folder.path + "/images/" + first.digest + ".img"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 3] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: RegistryError.self) { try registry.image(function: "hello", version: 1) }
+        #expect(try registry.deploy(archive: archive).digest == first.digest)
+        #expect(try registry.image(function: "hello", version: 1).image.digest == first.digest, "healed")
+    }
+
+    @Test func refusesDigestsThatAreNotDigests() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try FileImageStore(directory: folder.path)
+        #expect(throws: RegistryError.self) { try store.put(digest: "../escape", canonical: [1]) }
+        #expect(throws: RegistryError.self) { try store.get(digest: "../../etc/passwd") }
+        #expect(!store.contains(digest: "x"))
+        let missing = #expect(throws: RegistryError.self) { try store.get(digest: String(repeating: "0", count: 64)) }
+        #expect(missing?.code == .notFound)
+    }
+}
+
+@Suite struct DeployRemoveRaceTests {
+    /// Removal deletes images no version names; a deploy of the same content in flight at that
+    /// moment must still end with its image on disk.
+    @Test func removalNeverDeletesTheImageOfADeployInFlight() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let registry = try FunctionRegistry.open(directory: folder.path, logger: Fixtures.quietLogger)
+        defer { registry.close() }
+        let archive = try Fixtures.archive()
+        for _ in 0..<40 {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try? registry.deploy(archive: archive) }
+                group.addTask { try? registry.remove(function: "hello") }
+                group.addTask { _ = try? registry.deploy(archive: archive) }
+            }
+            if let detail = try registry.function(named: "hello") {
+                for version in detail.versions {
+                    #expect(throws: Never.self) { try registry.image(function: "hello", version: version.version) }
+                }
+            }
+        }
+    }
+}

@@ -26,6 +26,8 @@ struct HostcallFaultTests {
         Case(name: "request_read", signature: "(param i32 i32 i32) (result i32)", arguments: "(i32.const 65530) (i32.const 10) (i32.const 0)"),
         Case(name: "request_read", signature: "(param i32 i32 i32) (result i32)", arguments: "(i32.const -16) (i32.const 32) (i32.const 0)"),
         Case(name: "response_write", signature: "(param i32 i32) (result i32)", arguments: "(i32.const 65535) (i32.const 2)"),
+        // A length past the response limit and past memory: the range is checked first.
+        Case(name: "response_write", signature: "(param i32 i32) (result i32)", arguments: "(i32.const 0) (i32.const 0x7fffffff)"),
         Case(name: "response_header", signature: "(param i32 i32 i32 i32) (result i32)", arguments: "(i32.const 0) (i32.const 4) (i32.const -16) (i32.const 32)"),
         Case(name: "response_header", signature: "(param i32 i32 i32 i32) (result i32)", arguments: "(i32.const 70000) (i32.const 4) (i32.const 0) (i32.const 1)"),
         Case(name: "log", signature: "(param i32 i32) (result i32)", arguments: "(i32.const -1) (i32.const 2)"),

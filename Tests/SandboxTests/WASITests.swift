@@ -104,7 +104,7 @@ struct WASITests {
     }
 
     @Test func printfHelloFromC() throws {
-        let module = try ExampleModules.module(named: "hello") ?? ExampleModules.compileC(ExampleModules.Sources.hello)
+        let module = try Examples.module(named: "hello")
         let image = try CompartmentImage(module: module, files: [:], descriptor: harness.descriptor(abi: .wasi), intravisor: harness.intravisor)
         let compartment = try Compartment(image: image, id: 1, callHandler: nil)
         for _ in 0..<3 {

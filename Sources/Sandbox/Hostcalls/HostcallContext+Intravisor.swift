@@ -24,13 +24,16 @@ extension HostcallContext {
             body.withUnsafeBytes { source in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + count)]))
             }
-            return Int32(count)
+            return Int32(clamping: count)
         }
     }
 
     func responseWrite(source: UInt32, length: UInt32) throws(HostcallInterruption) -> Int32 {
         try checkDeadline()
         let limit = image.descriptor.limits.maxResponseBytes
+        // The capability check comes first: a range outside the compartment is a bounds fault,
+        // whatever its length; only a range the guest owns can be too large a response.
+        _ = try derive(source, UInt64(length), .load)
         guard Int(length) <= limit - body.count else { throw .responseTooLarge(limit: limit) }
         try read(source, UInt64(length)) { body.append(contentsOf: $0) }
         return Int32(bitPattern: length)
@@ -110,7 +113,7 @@ extension HostcallContext {
         }
         return try write(destination, UInt64(length)) { buffer in
             source.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            return Int32(count)
+            return Int32(clamping: count)
         }
     }
 
