@@ -165,6 +165,7 @@ let package = Package(
                 "Gateway",
                 "Scheduler",
                 "Registry",
+                "Sandbox",
                 "SandboxTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,9 @@
 import Foundation
-import Gateway
+import NIOHTTP1
+import SandboxTesting
 import Testing
+
+@testable import Gateway
 
 @Suite("Error codes")
 struct ErrorCodeTests {
@@ -12,31 +15,89 @@ struct ErrorCodeTests {
 
     @Test func everyCodeOfTheContractHasItsStatus() {
         #expect(Set(Self.statuses.map(\.0)) == Set(ErrorCode.allCases))
-    }
-
-    /// Each code as the platform reports it, through an invocation: code, status and the extra headers.
-    @Test(arguments: statuses)
-    func platformFailuresRenderWithTheirStatus(_ code: ErrorCode, _ status: Int) async throws {
-        try await TestGateway.with { gateway in
-            let name = "fail-" + code.rawValue.replacingOccurrences(of: "_", with: "-")
-            let response = try await gateway.request("POST", "/invoke/\(name)", body: Array("x".utf8))
-            #expect(response.status == status)
-            #expect(response.header("content-type") == "application/json")
-            let error = try #require(response.errorBody).error
-            #expect(error.code == code.rawValue)
-            #expect(response.header("X-Faas-Activation") != nil)
-            if code == .tooManyRequests {
-                #expect(response.header("retry-after") == "3")
-            }
-            if code == .capabilityFault {
-                #expect(error.message == "bounds fault: provoked capability_fault")
-            } else {
-                #expect(error.message == "provoked \(code.rawValue)")
-            }
+        for (code, status) in Self.statuses {
+            #expect(Int(GatewayResponse.error(PlatformError(code, "x")).status.code) == status, "\(code)")
         }
     }
 
-    /// Each code that the gateway itself produces, provoked as a client would.
+    /// The codes a guest provokes, from real modules run by the real scheduler: code, status, headers.
+    @Test func guestFailuresRenderWithTheirStatus() async throws {
+        try await TestGateway.with { gateway in
+            try await gateway.backend.deploy(example: "fault")
+            try await gateway.backend.deploy("big", module: RouteGuests.large(bytes: (6 << 20) + 1))
+            try await gateway.backend.deploy(
+                "spinner", module: GuestFixtures.wasm(GuestFixtures.ivInfiniteLoop), settings: ["timeout: 300ms"])
+
+            func check(_ target: String, _ body: String, _ code: ErrorCode, _ status: Int) async throws
+                -> RawConnection.Response
+            {
+                let response = try await gateway.request("POST", target, body: Array(body.utf8))
+                #expect(response.status == status, "\(target) \(body): \(response.text)")
+                #expect(response.header("content-type") == "application/json")
+                #expect(response.errorBody?.error.code == code.rawValue, "\(response.text)")
+                #expect(response.header("X-Faas-Activation")?.isEmpty == false)
+                return response
+            }
+            _ = try await check("/invoke/fault", "exit", .functionError, 502)
+            _ = try await check("/invoke/fault", "trap", .functionTrap, 502)
+            for kind in ["bounds", "tag", "permission"] {
+                let fault = try await check("/invoke/fault", kind, .capabilityFault, 502)
+                #expect(fault.errorBody?.error.message.hasPrefix("\(kind) fault") == true, "\(fault.text)")
+            }
+            _ = try await check("/invoke/big", "", .responseTooLarge, 502)
+            _ = try await check("/invoke/spinner", "", .timeout, 504)
+            #expect(try await gateway.request("POST", "/invoke/fault", body: Array("ok".utf8)).status == 200)
+        }
+    }
+
+    /// One compartment and no queue: while it runs, the next call is 429 with Retry-After.
+    @Test func aFullQueueIs429WithRetryAfter() async throws {
+        try await TestGateway.with { gateway in
+            // Busy long enough that a poll on a loaded machine sees it running.
+            try await gateway.backend.deploy(
+                "single", module: RouteGuests.busy(milliseconds: 5000),
+                settings: ["concurrency: 1", "queue: 0", "warm: 0", "timeout: 30s", "capabilities:", "  clock: true"])
+            let connection = try await gateway.connect()
+            try await connection.send("POST /invoke/single HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            var running = 0
+            for _ in 0..<1000 where running == 0 {
+                running = try await gateway.platform.info(function: "single")?.pool.running ?? 0
+                if running == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(running == 1)
+            let refused = try await gateway.request("POST", "/invoke/single")
+            #expect(refused.status == 429)
+            #expect(refused.errorBody?.error.code == "too_many_requests")
+            #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
+            let finished = try await connection.readResponse(timeout: .seconds(60))
+            #expect(finished.status == 200 && finished.text == "finally", "\(finished.status) \(finished.text)")
+            await connection.close()
+        }
+    }
+
+    /// An image whose bytes no longer match its digest is refused, never run: 503 unavailable.
+    @Test func aCorruptImageIsUnavailable() async throws {
+        try await TestGateway.with { gateway in
+            let first = try await gateway.backend.deploy("victim", module: RouteGuests.constant("one"))
+            try await gateway.backend.deploy("victim", module: RouteGuests.constant("two"))
+            // Version 1 is no longer loaded; corrupt its image on disk.
+            let hex = String(first.digest.split(separator: ":").last ?? "")
+            let images = gateway.backend.directory + "/images"
+            let file = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: images).first { $0.contains(hex) },
+                "no image \(hex)")
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: images + "/" + file))
+            bytes[bytes.count / 2] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: images + "/" + file))
+
+            let response = try await gateway.request("POST", "/invoke/victim?version=1")
+            #expect(response.status == 503, "\(response.text)")
+            #expect(response.errorBody?.error.code == "unavailable")
+            #expect(try await gateway.request("POST", "/invoke/victim").text == "two")
+        }
+    }
+
+    /// Each code that the gateway or the registry produces, provoked as a client would.
     @Test func gatewayProducedCodes() async throws {
         try await TestGateway.with({ $0.token = "t0ken" }) { gateway in
             let auth = [("Authorization", "Bearer t0ken")]
@@ -55,13 +116,20 @@ struct ErrorCodeTests {
             response = try await gateway.request("GET", "/functions/ghost", headers: auth)
             #expect(response.status == 404 && response.errorBody?.error.code == "not_found")
 
-            response = try await gateway.request("POST", "/invoke/echo", body: [UInt8](repeating: 1, count: (6 << 20) + 1))
+            response = try await gateway.request(
+                "POST", "/invoke/echo", body: [UInt8](repeating: 1, count: (6 << 20) + 1))
             #expect(response.status == 413 && response.errorBody?.error.code == "payload_too_large")
 
-            await gateway.platform.setDeployFailure(PlatformError(.invalidFunction, "memory: '64Zi' is not a size"))
-            response = try await gateway.request("POST", "/functions", headers: auth, body: [0x1f, 0x8b, 0])
+            let bad = try RealPlatform.archive("bad", module: RouteGuests.constant("x"), settings: ["memory: 64Zi"])
+            response = try await gateway.request("POST", "/functions", headers: auth, body: bad)
             #expect(response.status == 422 && response.errorBody?.error.code == "invalid_function")
-            #expect(response.errorBody?.error.message == "memory: '64Zi' is not a size")
+            #expect(response.errorBody?.error.message.contains("memory") == true, "\(response.text)")
+            // A module whose imports the grants do not cover names the import.
+            let ungranted = try RealPlatform.archive("ungranted", module: RouteGuests.busy(milliseconds: 1))
+            response = try await gateway.request("POST", "/functions", headers: auth, body: ungranted)
+            #expect(response.status == 422 && response.errorBody?.error.code == "invalid_function")
+            #expect(response.errorBody?.error.message.contains("clock_ns") == true, "\(response.text)")
+            #expect(try await gateway.platform.list().map(\.name).contains("bad") == false)
         }
     }
 }

@@ -37,7 +37,9 @@ struct LoggingTests {
         let logger = Logger(label: "faas.test") { _ in CapturingLogHandler(store: store) }
         var configuration = GatewayConfiguration()
         configuration.port = 0
-        let server = GatewayServer(configuration: configuration, platform: await TestGateway.standardPlatform(), logger: logger)
+        let backend = try await TestGateway.standardPlatform()
+        defer { backend.removeData() }
+        let server = GatewayServer(configuration: configuration, platform: backend.platform, logger: logger)
         let port = try await server.start()
         let connection = try await RawConnection.connect(port: port)
         let response = try await connection.request("POST", "/invoke/echo/x?q=1", body: Array("hi".utf8))

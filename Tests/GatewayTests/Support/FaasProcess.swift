@@ -12,9 +12,11 @@ enum FaasProcess {
 
     /// The `faas` binary next to the test bundle (both are products of the same build).
     static var executable: URL {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("faas")
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "faas")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/faas")
     }
 
@@ -55,7 +57,8 @@ enum FaasProcess {
         let stdout = (try? Data(contentsOf: out)) ?? Data()
         let stderr = (try? Data(contentsOf: err)) ?? Data()
         return Result(
-            status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self),
+            status: status, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self),
             stdoutBytes: stdout)
     }
 }

@@ -109,7 +109,9 @@ final class RawConnection: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             let parsed = box.state.withLock { inbox -> Response? in
-                guard let (response, used) = Self.parse(inbox.bytes, closed: inbox.closed, toHead: toHead) else { return nil }
+                guard let (response, used) = Self.parse(inbox.bytes, closed: inbox.closed, toHead: toHead) else {
+                    return nil
+                }
                 inbox.bytes.removeFirst(used)
                 return response
             }
@@ -130,7 +132,9 @@ final class RawConnection: Sendable {
 
     /// Sends one request and reads its response.
     func request(
-        _ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = [], version: String = "HTTP/1.1"
+        _ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        version: String = "HTTP/1.1",
+        timeout: Duration = .seconds(30)
     ) async throws -> Response {
         var head = "\(method) \(target) \(version)\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -141,7 +145,7 @@ final class RawConnection: Sendable {
         } catch {
             // The server may refuse early (413) and stop reading; its answer is still there to read.
         }
-        return try await readResponse(toHead: method == "HEAD")
+        return try await readResponse(timeout: timeout, toHead: method == "HEAD")
     }
 
     func close() async {
@@ -160,7 +164,9 @@ final class RawConnection: Sendable {
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         let bodyStart = end.upperBound
-        var response = Response(version: String(statusLine[0]), status: status, headers: headers.map { (name: $0.0, value: $0.1) }, body: [])
+        var response = Response(
+            version: String(statusLine[0]), status: status, headers: headers.map { (name: $0.0, value: $0.1) }, body: []
+        )
         if toHead || status == 100 || status == 204 || status == 304 {
             return (response, bodyStart)
         }

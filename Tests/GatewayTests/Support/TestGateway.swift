@@ -1,67 +1,78 @@
 import Foundation
 import Gateway
 import Logging
+import SandboxTesting
 
-/// A gateway on 127.0.0.1, port 0, over an ``InMemoryPlatform`` with a few functions.
+/// A gateway on 127.0.0.1, port 0, over the real platform (``RealPlatform``) with a few functions deployed.
 struct TestGateway: Sendable {
     let server: GatewayServer
-    let platform: InMemoryPlatform
+    let backend: RealPlatform
     let port: Int
 
-    /// The echo function answers a JSON description of what it received, as text lines.
-    static func standardPlatform() async -> InMemoryPlatform {
-        let platform = InMemoryPlatform()
-        await platform.add("echo", versions: 2, description: "echoes") { version, request in
-            var headers = [HeaderField(name: "X-Echo-Version", value: String(version)), HeaderField(name: "Content-Type", value: "text/plain")]
-            if let status = request.headers.first(where: { $0.name.lowercased() == "x-want-status" }) {
-                headers.append(HeaderField(name: "X-Status", value: status.value))
-            }
-            let status = request.headers.first { $0.name.lowercased() == "x-want-status" }.flatMap { Int($0.value) } ?? 200
-            let text = "method=\(request.method)\npath=\(request.path)\nquery=\(request.query)\nversion=\(version)\nbody=\(String(decoding: request.body, as: UTF8.self))\n"
-            return .response(FunctionResponse(status: status, headers: headers, body: Array(text.utf8)))
-        }
-        await platform.add("private", isPublic: false) { _, request in
-            let auth = request.headers.first { $0.name.lowercased() == "authorization" }?.value ?? "none"
-            return .response(FunctionResponse(status: 200, body: Array("secret; authorization=\(auth)".utf8)))
-        }
-        await platform.add("slow") { _, _ in
-            try? await Task.sleep(for: .milliseconds(2500))
-            return .response(FunctionResponse(status: 200, body: Array("finally".utf8)))
-        }
-        for code in ErrorCode.allCases {
-            await platform.add("fail-\(code.rawValue.replacingOccurrences(of: "_", with: "-"))") { _, _ in
-                .failure(PlatformError(code, "provoked \(code.rawValue)", retryAfterSeconds: code == .tooManyRequests ? 3 : nil, fault: code == .capabilityFault ? "bounds" : nil))
-            }
-        }
-        return platform
+    var platform: SchedulerPlatform { backend.platform }
+
+    /// The functions every test gateway has:
+    /// - `echo`, `headers`: the examples of `functions/` (wasi; `headers` answers its request as JSON, through CGI);
+    /// - `edition`: versions 1 and 2, answering `v1` and `v2`;
+    /// - `private`: the `headers` module with `public: false`;
+    /// - `slow`: busy for 600 ms, then answers `finally`.
+    static func standardPlatform() async throws -> RealPlatform {
+        let backend = try await RealPlatform.make()
+        try await backend.deploy(example: "echo")
+        try await backend.deploy(example: "headers")
+        try await backend.deploy("edition", module: RouteGuests.constant("v1"), settings: ["description: editions"])
+        try await backend.deploy("edition", module: RouteGuests.constant("v2"), settings: ["description: editions"])
+        try await backend.deploy(
+            "private", module: Examples.module(named: "headers"), abi: "wasi",
+            settings: ["response: cgi", "public: false"])
+        try await backend.deploy(
+            "slow", module: RouteGuests.busy(milliseconds: 600), settings: ["capabilities:", "  clock: true"])
+        return backend
     }
 
     static func start(_ adjust: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> TestGateway {
-        let platform = await standardPlatform()
+        let backend = try await standardPlatform()
         var configuration = GatewayConfiguration()
         configuration.port = 0
-        configuration.shutdownGrace = .seconds(5)
+        configuration.shutdownGrace = .seconds(10)
         adjust(&configuration)
         var logger = Logger(label: "faas.test")
         logger.logLevel = .warning
-        let server = GatewayServer(configuration: configuration, platform: platform, logger: logger)
-        let port = try await server.start()
-        return TestGateway(server: server, platform: platform, port: port)
+        let server = GatewayServer(configuration: configuration, platform: backend.platform, logger: logger)
+        do {
+            let port = try await server.start()
+            return TestGateway(server: server, backend: backend, port: port)
+        } catch {
+            await backend.platform.shutdown(grace: .seconds(1))
+            backend.removeData()
+            throw error
+        }
     }
 
-    /// Runs `body` against a fresh gateway and shuts it down afterwards.
+    /// Runs `body` against a fresh gateway and shuts it (and its platform) down afterwards.
     static func with<T>(
         _ adjust: (inout GatewayConfiguration) -> Void = { _ in }, _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await start(adjust)
         do {
             let result = try await body(gateway)
-            await gateway.server.shutdown()
+            await gateway.stop()
             return result
         } catch {
-            await gateway.server.shutdown()
+            await gateway.stop()
             throw error
         }
+    }
+
+    /// Shuts the server and its platform down and removes the data folder.
+    func stop() async {
+        await server.shutdown()
+        backend.removeData()
+    }
+
+    /// How many activations `function` has recorded (nil: of all functions).
+    func activationCount(_ function: String? = nil) async throws -> Int {
+        try await platform.activations(function: function, limit: 1000).count
     }
 
     func connect() async throws -> RawConnection {

@@ -1,0 +1,124 @@
+import Foundation
+import SandboxTesting
+import Testing
+
+/// How the real server behaves under the conditions a user cannot arrange by hand: deploys during
+/// traffic, oversized bodies, and a stop while a call is running.
+@Suite("End to end: server behaviour")
+struct ServerBehaviourTests {
+    @Test func invocationsDuringDeploysSeeNoError() async throws {
+        let scratch = try TemporaryFolder()
+        let functions = try scratch.folder("functions")
+        let server = try await FaasServer.start(data: scratch.url.appendingPathComponent("data"), in: scratch)
+        let first = try UserFunctions.folder("edition", module: UserFunctions.constant("v1"), in: functions)
+        #expect(try await Faas.run(["deploy", first.path], against: server).status == 0)
+
+        let url = server.url + "/invoke/edition"
+        let answers = try await withThrowingTaskGroup(of: [HTTPAnswer].self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    var answers: [HTTPAnswer] = []
+                    for _ in 0..<12 { answers.append(try await Curl.request("POST", url)) }
+                    return answers
+                }
+            }
+            group.addTask {
+                for edition in 2...4 {
+                    let folder = try UserFunctions.folder(
+                        "edition", module: UserFunctions.constant("v\(edition)"), in: functions)
+                    let deployed = try await Faas.run(["deploy", folder.path], against: server)
+                    #expect(deployed.output.hasPrefix("deployed edition version \(edition) "), "\(deployed.errors)")
+                }
+                return []
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(answers.count == 36)
+        for answer in answers {
+            #expect(answer.status == 200, "\(answer.text)")
+            #expect(["v1", "v2", "v3", "v4"].contains(answer.text), "\(answer.text)")
+        }
+        #expect(try await Curl.request("POST", url).text == "v4")
+        #expect(await server.stop() == 0)
+    }
+
+    @Test func anOversizedBodyIs413WithoutTheServerHoldingIt() async throws {
+        let scratch = try TemporaryFolder()
+        let functions = try scratch.folder("functions")
+        let server = try await FaasServer.start(data: scratch.url.appendingPathComponent("data"), in: scratch)
+        #expect(
+            try await Faas.run(["deploy", UserFunctions.example("echo", in: functions).path], against: server).status
+                == 0)
+        let body = scratch.url.appendingPathComponent("seven-mib")
+        try Data(count: 7 << 20).write(to: body)
+        let url = server.url + "/invoke/echo"
+        // Warm up the request path first, so what follows measures only the oversized bodies.
+        #expect(try await Curl.request("POST", url, body: Data("warm".utf8)).text == "warm")
+        let declaredOversize: @Sendable () async throws -> HTTPAnswer = {
+            // Content-Length says 7 MiB up front; the body is sent without waiting for 100 Continue.
+            try await Curl.request("POST", url, bodyFile: body, headers: [("Expect", "")])
+        }
+        let streamedOversize: @Sendable () async throws -> HTTPAnswer = {
+            // Chunked: the server only finds out while reading, past its 6 MiB limit.
+            try await Curl.request(
+                "POST", url, bodyFile: body, headers: [("Expect", ""), ("Transfer-Encoding", "chunked")])
+        }
+
+        // Refused at the head: three 7 MiB bodies leave no trace (a server reading them would grow by 21 MiB).
+        let before = try server.residentBytes()
+        for _ in 0..<3 {
+            let answer = try await declaredOversize()
+            #expect(answer.status == 413 && answer.errorCode == "payload_too_large")
+        }
+        let afterDeclared = try server.residentBytes()
+        #expect(afterDeclared - before < 7 << 20, "RSS grew from \(before) to \(afterDeclared) bytes")
+
+        // Streamed: the server holds at most its limit while reading, and the allocator may keep one
+        // such buffer per event loop after the first few; past those, more bodies must not grow it at all
+        // (a server that kept them would grow by 42 MiB over the six below).
+        for _ in 0..<4 {
+            let answer = try await streamedOversize()
+            #expect(answer.status == 413 && answer.errorCode == "payload_too_large")
+        }
+        let settled = try server.residentBytes()
+        for _ in 0..<6 {
+            let answer = try await streamedOversize()
+            #expect(answer.status == 413 && answer.errorCode == "payload_too_large")
+        }
+        let afterStreamed = try server.residentBytes()
+        #expect(afterStreamed - settled < 7 << 20, "RSS grew from \(settled) to \(afterStreamed) bytes")
+        #expect(try await Curl.request("POST", url, body: Data("still here".utf8)).text == "still here")
+        #expect(await server.stop() == 0)
+    }
+
+    @Test func sigtermFinishesTheRunningCallAndKeepsItsRecord() async throws {
+        let scratch = try TemporaryFolder()
+        let functions = try scratch.folder("functions")
+        let data = scratch.url.appendingPathComponent("data")
+        let server = try await FaasServer.start(data: data, in: scratch)
+        let busy = try UserFunctions.folder(
+            "busy", module: UserFunctions.busy(milliseconds: 4000),
+            settings: ["timeout: 20s", "capabilities:", "  clock: true"], in: functions)
+        #expect(try await Faas.run(["deploy", busy.path], against: server).status == 0)
+
+        // Long enough that a poll on a loaded machine sees it running; the stop waits for the rest.
+        async let inFlight = Curl.request("POST", server.url + "/invoke/busy")
+        #expect(
+            try await eventually {
+                let info = try await Curl.request("GET", server.url + "/functions/busy")
+                return (info.object?["pool"] as? [String: Any])?["running"] as? Int == 1
+            })
+        kill(server.pid, SIGTERM)
+        let answer = try await inFlight
+        #expect(answer.status == 200 && answer.text == "done", "\(answer.status) \(answer.text)")
+        let activation = try #require(answer.header("X-Faas-Activation"))
+        #expect(await server.stop(signal: 0) == 0, "\(server.output)")
+
+        let restarted = try await FaasServer.start(data: data, in: scratch)
+        let record = try await Curl.request("GET", restarted.url + "/activations/\(activation)")
+        #expect(record.status == 200)
+        #expect(record.object?["status"] as? String == "succeeded", "\(record.text)")
+        #expect(record.object?["function"] as? String == "busy")
+        #expect(await restarted.stop() == 0)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import SandboxTesting
+
+/// Function folders a user would write: `function.yaml` and a module, ready for `faas deploy` or `faas pack`.
+enum UserFunctions {
+    /// Writes `function.yaml` (name, module, abi, then `settings` lines) and `NAME.wasm` into `parent/NAME`.
+    @discardableResult
+    static func folder(
+        _ name: String, module: [UInt8], abi: String = "iv", settings: [String] = [], in parent: URL
+    ) throws -> URL {
+        let folder = parent.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let manifest =
+            (["name: \(name)", "module: \(name).wasm", "abi: \(abi)"] + settings).joined(separator: "\n") + "\n"
+        try Data(manifest.utf8).write(to: folder.appendingPathComponent("function.yaml"))
+        try Data(module).write(to: folder.appendingPathComponent("\(name).wasm"))
+        return folder
+    }
+
+    /// A copy of example `name` as a user would have it after building: its `function.yaml` and its module.
+    static func example(_ name: String, in parent: URL) throws -> URL {
+        let folder = parent.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(Examples.file("function.yaml", of: name)).write(to: folder.appendingPathComponent("function.yaml"))
+        try Data(Examples.module(named: name)).write(to: folder.appendingPathComponent("\(name).wasm"))
+        return folder
+    }
+
+    /// An `iv` guest that answers `text`.
+    static func constant(_ text: String) throws -> [UInt8] {
+        try GuestFixtures.wasm(
+            """
+            (module
+              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "\(text)")
+              (func (export "iv_main") (result i32)
+                (drop (call $write (i32.const 16) (i32.const \(text.utf8.count))))
+                (i32.const 0)))
+            """)
+    }
+
+    /// An `iv` guest that writes `bytes` zero bytes of response at once (needs that much memory).
+    static func large(bytes: Int) throws -> [UInt8] {
+        let pages = bytes / 65536 + 1
+        return try GuestFixtures.wasm(
+            """
+            (module
+              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+              (memory (export "memory") \(pages))
+              (func (export "iv_main") (result i32)
+                (drop (call $write (i32.const 0) (i32.const \(bytes))))
+                (i32.const 0)))
+            """)
+    }
+
+    /// An `iv` guest busy for about `milliseconds` by the monotonic clock (needs `clock: true`), then answers "done".
+    static func busy(milliseconds: Int) throws -> [UInt8] {
+        try GuestFixtures.wasm(
+            """
+            (module
+              (import "intravisor" "clock_ns" (func $clock (param i32) (result i64)))
+              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "done")
+              (func (export "iv_main") (result i32)
+                (local $until i64)
+                (local.set $until (i64.add (call $clock (i32.const 1)) (i64.const \(milliseconds * 1_000_000))))
+                (block $out
+                  (loop $wait
+                    (br_if $out (i64.ge_u (call $clock (i32.const 1)) (local.get $until)))
+                    (br $wait)))
+                (drop (call $write (i32.const 16) (i32.const 4)))
+                (i32.const 0)))
+            """)
+    }
+}

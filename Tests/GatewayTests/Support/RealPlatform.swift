@@ -1,0 +1,125 @@
+import Foundation
+import Gateway
+import Logging
+import Registry
+import Sandbox
+import SandboxTesting
+import Scheduler
+
+/// The real platform behind a test gateway: a registry (SQLite and images) in a temporary folder,
+/// the Intravisor monitor, the scheduler over both, and ``SchedulerPlatform`` adapting it.
+struct RealPlatform: Sendable {
+    let platform: SchedulerPlatform
+    let registry: FunctionRegistry
+    let directory: String
+
+    /// One monitor for the whole test process: its fuel calibration runs once.
+    static let intravisor = Intravisor()
+
+    static func make(configuration: SchedulerConfiguration = .init(workerThreads: 2)) async throws -> RealPlatform {
+        let directory = NSTemporaryDirectory() + "faas-gateway-\(UUID().uuidString)"
+        var logger = Logger(label: "faas.test")
+        logger.logLevel = .warning
+        let registry = try FunctionRegistry.open(directory: directory, logger: logger)
+        let scheduler = Scheduler(
+            registry: registry, intravisor: intravisor, configuration: configuration, logger: logger)
+        await scheduler.start()
+        return RealPlatform(
+            platform: SchedulerPlatform(scheduler: scheduler, registry: registry), registry: registry,
+            directory: directory)
+    }
+
+    /// Removes the data folder (after the gateway has shut the platform down).
+    func removeData() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Deploys the built example `name` of `functions/` as it is.
+    @discardableResult
+    func deploy(example name: String) async throws -> Gateway.DeployResult {
+        try await platform.deploy(archive: Examples.archive(named: name))
+    }
+
+    /// Deploys `module` as function `name` with the manifest lines `settings` (YAML, one per line).
+    @discardableResult
+    func deploy(_ name: String, module: [UInt8], abi: String = "iv", settings: [String] = []) async throws
+        -> Gateway.DeployResult
+    {
+        try await platform.deploy(archive: Self.archive(name, module: module, abi: abi, settings: settings))
+    }
+
+    /// A `fn.tar.gz` holding `function.yaml`, `NAME.wasm` and `files` (path: contents).
+    static func archive(
+        _ name: String, module: [UInt8], abi: String = "iv", settings: [String] = [], files: [String: [UInt8]] = [:]
+    ) throws -> [UInt8] {
+        let manifest =
+            (["name: \(name)", "module: \(name).wasm", "abi: \(abi)"] + settings).joined(separator: "\n") + "\n"
+        var writer = ArchiveWriter()
+        writer.addFile("function.yaml", contents: Array(manifest.utf8))
+        writer.addFile("\(name).wasm", contents: module)
+        for (path, contents) in files.sorted(by: { $0.key < $1.key }) { writer.addFile(path, contents: contents) }
+        return try writer.archive()
+    }
+}
+
+/// `count` bytes that do not compress (a fixed xorshift sequence).
+func incompressibleBytes(_ count: Int) -> [UInt8] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    return (0..<count).map { _ in
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return UInt8(truncatingIfNeeded: state)
+    }
+}
+
+/// Guests for the route tests, in WAT (the examples of `functions/` cover the rest).
+enum RouteGuests {
+    /// Answers `text`.
+    static func constant(_ text: String) throws -> [UInt8] {
+        try GuestFixtures.wasm(
+            """
+            (module
+              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "\(text)")
+              (func (export "iv_main") (result i32)
+                (drop (call $write (i32.const 16) (i32.const \(text.utf8.count))))
+                (i32.const 0)))
+            """)
+    }
+
+    /// Busy for about `milliseconds` by the monotonic clock (needs `clock: true`), then answers "finally".
+    static func busy(milliseconds: Int) throws -> [UInt8] {
+        try GuestFixtures.wasm(
+            """
+            (module
+              (import "intravisor" "clock_ns" (func $clock (param i32) (result i64)))
+              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "finally")
+              (func (export "iv_main") (result i32)
+                (local $until i64)
+                (local.set $until (i64.add (call $clock (i32.const 1)) (i64.const \(milliseconds * 1_000_000))))
+                (block $out
+                  (loop $wait
+                    (br_if $out (i64.ge_u (call $clock (i32.const 1)) (local.get $until)))
+                    (br $wait)))
+                (drop (call $write (i32.const 16) (i32.const 7)))
+                (i32.const 0)))
+            """)
+    }
+
+    /// Writes `bytes` bytes of response at once.
+    static func large(bytes: Int) throws -> [UInt8] {
+        try GuestFixtures.wasm(
+            """
+            (module
+              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+              (memory (export "memory") \(bytes / 65536 + 1))
+              (func (export "iv_main") (result i32)
+                (drop (call $write (i32.const 0) (i32.const \(bytes))))
+                (i32.const 0)))
+            """)
+    }
+}
