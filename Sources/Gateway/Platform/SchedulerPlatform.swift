@@ -47,7 +47,11 @@ public final class SchedulerPlatform: FunctionPlatform {
     }
 
     public func isPublic(function: String) async -> Bool {
-        await scheduler.manifest(function: function)?.isPublic ?? false
+        if let manifest = await scheduler.manifest(function: function) { return manifest.isPublic }
+        // Not loadable (say, a corrupt image): the registry's record still says whether the
+        // function is public, so a client without a token hears the real error, not 401.
+        let detail = try? await onIO { registry in try registry.function(named: function) }
+        return detail?.manifest.isPublic ?? false
     }
 
     public func deploy(archive: [UInt8]) async throws(PlatformError) -> Gateway.DeployResult {
