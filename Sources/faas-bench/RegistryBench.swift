@@ -26,15 +26,39 @@ struct RegistryBench: ParsableCommand {
             defer { registry.close() }
             var deploys: [Double] = []
             var prepares: [Double] = []
+            var compressions: [Double] = []
+            var stores: [Double] = []
+            var registers: [Double] = []
+            let scratchPath = root.appendingPathComponent("scratch-\(mebibytes)").path
+            let scratch = try FileImageStore(directory: scratchPath)
+            let scratchRows = try SQLiteFunctionStore(path: scratchPath + "/registry.sqlite")
+            defer { scratchRows.close() }
             var result: DeployResult?
             let archives = try (0...runs).map { try Self.archive(moduleBytes: mebibytes << 20, variant: $0) }
             for (index, archive) in archives.enumerated() {
                 let clock = ContinuousClock()
-                let prepare = try clock.measure { _ = try FunctionRegistry.prepare(archive: archive, limits: registry.limits) }
+                var prepared: (image: FunctionImage, canonical: [UInt8])?
+                let prepare = try clock.measure { prepared = try FunctionRegistry.prepare(archive: archive, limits: registry.limits) }
+                guard let prepared else { continue }
+                let (image, canonical) = prepared
+                // The phases after preparation, each on its own: compression alone, then a whole durable
+                // store (compress + temp file + fsync + rename + fsync of the folder) under a fresh digest,
+                // then the registry row (a SQLite transaction with full sync).
+                let compress = try clock.measure { _ = try ZlibCodec.compress(canonical, algorithm: .zlib, level: 1) }
+                let scratchDigest = FunctionImage.digest(of: canonical + [UInt8(truncatingIfNeeded: index)])
+                let store = try clock.measure { _ = try scratch.put(digest: scratchDigest, canonical: canonical) }
+                let register = try clock.measure {
+                    _ = try scratchRows.addVersion(
+                        manifest: image.manifest, digest: scratchDigest, size: canonical.count, compressedSize: 0,
+                        created: Date())
+                }
                 var deployed: DeployResult?
                 let deploy = try clock.measure { deployed = try registry.deploy(archive: archive) }
                 if index == 0 { continue }  // warm-up
                 prepares.append(Self.milliseconds(prepare))
+                compressions.append(Self.milliseconds(compress))
+                stores.append(Self.milliseconds(store))
+                registers.append(Self.milliseconds(register))
                 deploys.append(Self.milliseconds(deploy))
                 result = deployed
             }
@@ -46,6 +70,10 @@ struct RegistryBench: ParsableCommand {
                     mebibytes, Double(compressedArchive) / 1_048_576, Self.median(deploys), deploys.min() ?? 0,
                     deploys.max() ?? 0, deploys.count, Self.median(prepares), Double(result?.size ?? 0) / 1_048_576,
                     Double(result?.compressedSize ?? 0) / 1_048_576))
+            print(
+                String(
+                    format: "  phases (medians): read+validate+hash %.1f ms, compress %.1f ms, durable store %.1f ms, register %.1f ms",
+                    Self.median(prepares), Self.median(compressions), Self.median(stores), Self.median(registers)))
         }
     }
 

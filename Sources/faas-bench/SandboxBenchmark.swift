@@ -76,20 +76,32 @@ struct SandboxBenchmark: ParsableCommand {
                 + "(RSS +\((after - before) >> 20) MiB over \(compartments), linear memory \(kept[0].memoryBytes / 1024) KiB each)")
         kept.removeAll()
 
-        // Fuel metering overhead on compute.
+        // Fuel metering overhead on compute: metered and unmetered runs interleaved, so load drifts hit both.
         let unmetered = Intravisor(configuration: .init(fuelPerSecond: intravisor.fuelPerSecond, fuelMetering: false))
-        for (label, monitor) in [("fuel on", intravisor), ("fuel off", unmetered)] {
+        var fibCompartments: [Compartment] = []
+        for monitor in [intravisor, unmetered] {
             let image = try CompartmentImage(module: fib, files: [:], descriptor: fibDescriptor, intravisor: monitor)
             id += 1
             let compartment = try Compartment(image: image, id: id, callHandler: nil)
             try check(compartment.invoke(request, context: context(timeout: .seconds(60))))
-            var fuel: UInt64 = 0
-            report("fib(27) \(label)", try median(7) {
-                let outcome = compartment.invoke(request, context: context(timeout: .seconds(60)))
-                fuel = outcome.report.fuelUsed
-                try check(outcome)
-            }, extra: label == "fuel on" ? " (\(fuel) fuel)" : "")
+            fibCompartments.append(compartment)
         }
+        var samples: [[Duration]] = [[], []]
+        var fuel: UInt64 = 0
+        for _ in 0..<21 {
+            for (index, compartment) in fibCompartments.enumerated() {
+                let started = clock.now
+                let outcome = compartment.invoke(request, context: context(timeout: .seconds(60)))
+                samples[index].append(started.duration(to: clock.now))
+                if index == 0 { fuel = outcome.report.fuelUsed }
+                try check(outcome)
+            }
+        }
+        let on = samples[0].sorted(), off = samples[1].sorted()
+        report("fib(27) fuel on", on[10], extra: ", min \(format(on[0])) (\(fuel) fuel)")
+        report("fib(27) fuel off", off[10], extra: ", min \(format(off[0]))")
+        func ratio(_ a: Duration, _ b: Duration) -> Double { (Double(a.components.attoseconds) / Double(b.components.attoseconds) - 1) * 100 }
+        print(String(format: "fuel metering overhead on fib: %+.1f%% (medians), %+.1f%% (minimums)", ratio(on[10], off[10]), ratio(on[0], off[0])))
     }
 
     private func context(timeout: Duration = .seconds(30)) -> InvocationContext {

@@ -112,3 +112,16 @@ import Testing
         #expect(try store.activations(function: "hello", limit: 5000).count == 1000)
     }
 }
+
+@Suite struct ActivationRecordCodingTests {
+    @Test func encodesWithSpecNamesAndRoundTrips() throws {
+        var record = ActivationLogTests.record("id-1", at: 3)
+        record.result = StoredResult(status: 202, headers: [HTTPField(name: "B", value: "2"), HTTPField(name: "A", value: "1")], body: [0, 255])
+        let json = try JSONEncoder().encode(record)
+        let text = String(decoding: json, as: UTF8.self)
+        for key in ["\"queue_us\"", "\"init_us\"", "\"run_us\"", "\"fuel_used\"", "\"status\":\"succeeded\""] {
+            #expect(text.contains(key), "\(key) in \(text)")
+        }
+        #expect(try JSONDecoder().decode(ActivationRecord.self, from: json) == record)
+    }
+}

@@ -12,7 +12,7 @@ import Darwin
 /// each kill the data directory must open with every listed version's image present and verified,
 /// and no temporary file left behind.
 @Suite struct CrashConsistencyTests {
-    static let kills = 60
+    static let kills = 55
 
     /// The helper executable, built next to the test bundle.
     static func childPath() throws -> String {
@@ -30,50 +30,59 @@ import Darwin
         let child = try Self.childPath()
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let archives = folder.path + "/archives"
         let data = folder.path + "/data"
-        try FileManager.default.createDirectory(atPath: archives, withIntermediateDirectories: true)
+        let module = folder.path + "/fn.wasm"
+        try Data(Fixtures.wasiModule).write(to: URL(fileURLWithPath: module))
         var random = SplitMix64(state: 0xC0FFEE)
-        for index in 0..<6 {
-            // Distinct content of a few hundred KiB, so that kills land in compression and writes too.
-            var noise = [UInt8](repeating: 0, count: 300 << 10)
-            for offset in noise.indices { noise[offset] = UInt8(truncatingIfNeeded: random.next() & 0x3F) }
-            let yaml = Fixtures.manifest(index % 2 == 0 ? "alpha" : "beta", extra: "capabilities: { files: [data/] }\n")
-            let archive = try Fixtures.archive(yaml: yaml, files: ["data/noise": noise, "data/index": [UInt8(index)]])
-            try Data(archive).write(to: URL(fileURLWithPath: archives + "/\(index).tar.gz"))
-        }
 
-        var deployedLines = 0
+        var deployedLines = 0, verified = 0
         for round in 0..<Self.kills {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: child)
-            process.arguments = [data, archives, "\(round)"]
+            process.arguments = [data, module, "\(round)"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Anywhere from start-up (opening, collecting) to many deploys in.
-            usleep(UInt32.random(in: 1_000...250_000, using: &random))
+            var printed = ""
+            if round % 5 == 0 {
+                // During start-up: opening the database and collecting what an earlier kill left.
+                usleep(UInt32.random(in: 1_000...60_000, using: &random))
+            } else {
+                // Somewhere in the deploys: wait until the child is open, then a random moment.
+                while !printed.contains("ready\n") {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    printed += String(decoding: chunk, as: UTF8.self)
+                }
+                usleep(UInt32.random(in: 0...250_000, using: &random))
+            }
             _ = kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal, "the child ran until killed (round \(round))")
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            deployedLines += printed.split(separator: "\n").count
+            printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            deployedLines += printed.split(separator: "\n").filter { $0.hasPrefix("deployed") }.count
 
             let registry = try FunctionRegistry.open(directory: data, logger: Fixtures.quietLogger)
             let leftovers = folderTemporaries(data)
             #expect(leftovers.isEmpty, "no temporary survives a start-up: \(leftovers)")
+            var listed: Set<String> = []
             for summary in try registry.list() {
                 let detail = try #require(try registry.function(named: summary.name))
+                listed.formUnion(detail.versions.map { $0.digest + ".img" })
                 #expect(detail.versions.map(\.version) == Array(1...detail.versions.count), "dense versions")
                 for version in detail.versions {
                     let (number, image) = try registry.image(function: summary.name, version: version.version)
                     #expect(number == version.version && image.digest == version.digest)
+                    verified += 1
                 }
             }
+            let blobs = ((try? FileManager.default.contentsOfDirectory(atPath: data + "/images")) ?? [])
+            #expect(Set(blobs) == listed, "exactly the listed images are kept (round \(round))")
             registry.close()
         }
         #expect(deployedLines > Self.kills, "the children deployed between kills (\(deployedLines) deploys)")
+        #expect(verified > 0)
     }
 
     func folderTemporaries(_ data: String) -> [String] {

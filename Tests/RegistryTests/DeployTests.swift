@@ -242,3 +242,32 @@ struct BadDeploy: Sendable, CustomTestStringConvertible {
         #expect(try registry.deploy(archive: try Fixtures.archive()).version == 2, "versions survive a reopen")
     }
 }
+
+@Suite struct ImageStoreTests {
+    @Test func redeployReplacesABlobThatNoLongerVerifies() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let registry = try FunctionRegistry.open(directory: folder.path, logger: Fixtures.quietLogger)
+        defer { registry.close() }
+        let archive = try Fixtures.archive()
+        let first = try registry.deploy(archive: archive)
+        let path = folder.path + "/images/" + first.digest + ".img"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 3] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: RegistryError.self) { try registry.image(function: "hello", version: 1) }
+        #expect(try registry.deploy(archive: archive).digest == first.digest)
+        #expect(try registry.image(function: "hello", version: 1).image.digest == first.digest, "healed")
+    }
+
+    @Test func refusesDigestsThatAreNotDigests() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try FileImageStore(directory: folder.path)
+        #expect(throws: RegistryError.self) { try store.put(digest: "../escape", canonical: [1]) }
+        #expect(throws: RegistryError.self) { try store.get(digest: "../../etc/passwd") }
+        #expect(!store.contains(digest: "x"))
+        let missing = #expect(throws: RegistryError.self) { try store.get(digest: String(repeating: "0", count: 64)) }
+        #expect(missing?.code == .notFound)
+    }
+}

@@ -111,7 +111,8 @@ struct TarReader {
             guard size <= Self.maxMetadataBytes else {
                 throw .archive("header \(headerIndex): pax extended header larger than \(Self.maxMetadataBytes) bytes")
             }
-            try countEntry()
+            // A global header stands alone, so it counts as an entry; a per-entry header belongs to the next one.
+            if global { try countEntry() }
             buffer = []
             try startData(.pax(global: global), size: size)
         case UInt8(ascii: "L"):

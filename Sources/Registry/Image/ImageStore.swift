@@ -2,7 +2,7 @@
 /// can replace it without touching callers.
 public protocol ImageStore: Sendable {
     /// Compresses and stores the canonical bytes of the image `digest`, durably, before returning.
-    /// Storing a digest that is already present keeps the present blob.
+    /// Storing a digest that is already present keeps the present blob if it still verifies, and replaces it otherwise.
     /// - Returns: the stored (compressed) size in bytes.
     func put(digest: String, canonical: [UInt8]) throws(RegistryError) -> Int
 

@@ -24,7 +24,7 @@ extension HostcallContext {
             body.withUnsafeBytes { source in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + count)]))
             }
-            return Int32(count)
+            return Int32(clamping: count)
         }
     }
 
@@ -110,7 +110,7 @@ extension HostcallContext {
         }
         return try write(destination, UInt64(length)) { buffer in
             source.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            return Int32(count)
+            return Int32(clamping: count)
         }
     }
 

@@ -51,7 +51,7 @@ final class HostcallContext {
         activation = context.activation
         deadline = context.deadline
         status = 200
-        headers.removeAll(keepingCapacity: true)
+        headers = []
         headerBytes = 0
         body = []
         logs = []

@@ -102,6 +102,12 @@ extension Scheduler {
         metrics.compartments(function: function, sealed: 0, running: 0)
     }
 
+    /// The manifest of `function`'s current version, loading it if needed; nil when there is no
+    /// such function.
+    public func manifest(function: String) async -> Manifest? {
+        try? await runtime(for: function, version: nil).manifest
+    }
+
     /// The pool of `function`'s current version at a glance.
     public func pool(function: String) -> PoolStatus {
         state.withLock { state in

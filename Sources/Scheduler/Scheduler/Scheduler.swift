@@ -1,4 +1,4 @@
-import Dispatch
+public import Dispatch
 import Foundation
 public import Logging
 public import Registry
@@ -28,7 +28,7 @@ public final class Scheduler: Sendable {
     let state = Mutex(State())
     /// Registry reads and writes (SQLite, image files) happen here, off the cooperative pool and
     /// off the worker threads that run guests.
-    let io = DispatchQueue(label: "faas.scheduler.io", attributes: .concurrent)
+    public let io = DispatchQueue(label: "faas.scheduler.io", attributes: .concurrent)
     let reaperTask = Mutex<Task<Void, Never>?>(nil)
 
     struct State {
@@ -80,8 +80,9 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Runs `body` on the registry's I/O queue.
-    func onIO<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `body` on the registry's I/O queue: registry calls block on SQLite and files, so
+    /// callers on an event loop or the cooperative pool hand them over here.
+    public func onIO<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             io.async { continuation.resume(with: Result { try body() }) }
         }

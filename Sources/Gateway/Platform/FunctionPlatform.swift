@@ -1,0 +1,56 @@
+/// What the gateway needs from the platform behind it: exactly the operations its routes use.
+///
+/// The gateway parses, authenticates and limits requests, then hands them to a `FunctionPlatform`
+/// and renders the answer. Implementations must never run guest code on the caller's thread when
+/// that thread is an event loop: `invoke` is `async` so that the platform can hop to its own workers.
+/// `invoke` and `isPublic` are started on the connection's event loop (see
+/// ``GatewayConfiguration/invokeOnEventLoop``), so they must not block before they hop (answer
+/// `isPublic` from memory); every other requirement is called from the global executor.
+///
+/// Failures are ``PlatformError`` values carrying one of the contract's error codes
+/// (``ErrorCode``); the gateway maps each code to its HTTP status in one place.
+public protocol FunctionPlatform: Sendable {
+    /// Runs (or, with `async`, queues) one invocation of `function`.
+    /// - Parameters:
+    ///   - version: a pinned version (`?version=N`), or `nil` for the current one.
+    ///   - async: `true` for `X-Faas-Async: true`: answer ``InvokeAnswer/Outcome/accepted`` with an activation id.
+    func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer
+
+    /// Whether `function` exists and its manifest says `public: true` (invocable without a token).
+    /// Unknown functions are not public. Asked only for an invocation without a valid token when the
+    /// server has one; runs on the event loop like `invoke`, so it must not block.
+    func isPublic(function: String) async -> Bool
+
+    /// Deploys a `fn.tar.gz` archive as a new version and makes it current.
+    func deploy(archive: [UInt8]) async throws(PlatformError) -> DeployResult
+
+    /// Every function with its current version, sorted by name.
+    func list() async throws(PlatformError) -> [FunctionSummary]
+
+    /// Details of one function, or `nil` when there is no such function.
+    func info(function: String) async throws(PlatformError) -> FunctionInfo?
+
+    /// Drains the function's compartments and removes it. Throws `not_found` for an unknown function.
+    func remove(function: String) async throws(PlatformError)
+
+    /// Makes `version` (or, when `nil`, the version before the current one) current again.
+    func rollback(function: String, to version: Int?) async throws(PlatformError) -> VersionInfo
+
+    /// Activation records, newest first, optionally of one function only.
+    func activations(function: String?, limit: Int) async throws(PlatformError) -> [ActivationInfo]
+
+    /// One activation record, or `nil` when there is no such activation.
+    func activation(id: String) async throws(PlatformError) -> ActivationInfo?
+
+    /// The stored response of a finished async activation, or `nil` when there is none.
+    func activationResult(id: String) async throws(PlatformError) -> StoredResult?
+
+    /// The live compartments.
+    func compartments() async -> [CompartmentInfo]
+
+    /// The Prometheus exposition of the platform's metrics.
+    func metricsText() async -> String
+
+    /// Finishes running invocations (within `grace`), flushes activation records and closes storage.
+    func shutdown(grace: Duration) async
+}

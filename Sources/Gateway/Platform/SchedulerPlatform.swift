@@ -1,0 +1,197 @@
+import Foundation
+public import Registry
+import Sandbox
+public import Scheduler
+
+/// The platform behind the gateway: the scheduler (compartments, admission, activations) and the
+/// registry it stands on, seen through the operations the routes need.
+///
+/// Registry calls block on SQLite and the image folder, so they run on the scheduler's I/O queue,
+/// never on an event loop or the cooperative pool.
+public final class SchedulerPlatform: FunctionPlatform {
+    public let scheduler: Scheduler
+    let registry: FunctionRegistry
+
+    public init(scheduler: Scheduler, registry: FunctionRegistry) {
+        self.scheduler = scheduler
+        self.registry = registry
+    }
+
+    public func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer {
+        let answer = await scheduler.invoke(
+            function: function, version: version,
+            request: InvocationRequest(
+                method: request.method, path: request.path, query: request.query,
+                headers: request.headers.map { HTTPField(name: $0.name, value: $0.value) }, body: request.body),
+            async: async)
+        let outcome: InvokeAnswer.Outcome
+        switch answer.result {
+        case .success where answer.isAccepted:
+            outcome = .accepted
+        case .success(let response):
+            outcome = .response(
+                FunctionResponse(
+                    status: response.status, headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
+                    body: response.body))
+        case .failure(let failure):
+            outcome = .failure(PlatformError(failure))
+        }
+        let start: Gateway.StartKind? =
+            switch answer.start {
+            case .cold?: .cold
+            case .warm?: .warm
+            case nil: nil
+            }
+        return InvokeAnswer(
+            activation: answer.activation, start: start, durationUs: answer.duration.wholeMicroseconds, outcome: outcome)
+    }
+
+    public func isPublic(function: String) async -> Bool {
+        await scheduler.manifest(function: function)?.isPublic ?? false
+    }
+
+    public func deploy(archive: [UInt8]) async throws(PlatformError) -> Gateway.DeployResult {
+        do {
+            let result = try await scheduler.deploy(archive: archive)
+            return Gateway.DeployResult(
+                name: result.name, version: result.version, digest: result.digest, size: Int64(result.size),
+                compressedSize: Int64(result.compressedSize))
+        } catch {
+            throw PlatformError(error)
+        }
+    }
+
+    public func list() async throws(PlatformError) -> [Gateway.FunctionSummary] {
+        try await onIO { registry in
+            try registry.list().map {
+                Gateway.FunctionSummary(name: $0.name, version: $0.version, description: $0.description, updated: $0.updated)
+            }
+        }
+    }
+
+    public func info(function: String) async throws(PlatformError) -> FunctionInfo? {
+        guard let detail = try await onIO({ registry in try registry.function(named: function) }) else { return nil }
+        let pool = scheduler.pool(function: function)
+        let manifest: JSONValue
+        do {
+            manifest = try JSONValue(encoding: detail.manifest)
+        } catch {
+            throw PlatformError(.unavailable, "cannot render the manifest of \(function): \(error)")
+        }
+        return FunctionInfo(
+            name: detail.name, version: detail.version, manifest: manifest,
+            versions: detail.versions.map(Gateway.VersionInfo.init),
+            pool: Gateway.PoolStatus(sealed: pool.sealed, running: pool.running, queued: pool.queued))
+    }
+
+    public func remove(function: String) async throws(PlatformError) {
+        do {
+            try await scheduler.remove(function: function)
+        } catch {
+            throw PlatformError(error)
+        }
+    }
+
+    public func rollback(function: String, to version: Int?) async throws(PlatformError) -> Gateway.VersionInfo {
+        do {
+            return Gateway.VersionInfo(try await scheduler.rollback(function: function, to: version))
+        } catch {
+            throw PlatformError(error)
+        }
+    }
+
+    public func activations(function: String?, limit: Int) async throws(PlatformError) -> [ActivationInfo] {
+        try await onIO { registry in
+            try registry.activations.list(function: function, limit: limit).map(ActivationInfo.init)
+        }
+    }
+
+    public func activation(id: String) async throws(PlatformError) -> ActivationInfo? {
+        try await onIO { registry in try registry.activations.get(id: id).map(ActivationInfo.init) }
+    }
+
+    public func activationResult(id: String) async throws(PlatformError) -> Gateway.StoredResult? {
+        try await onIO { registry in
+            guard let stored = try registry.activations.get(id: id)?.result else { return nil }
+            return Gateway.StoredResult(
+                status: stored.status, headers: stored.headers.map { HeaderField(name: $0.name, value: $0.value) },
+                body: stored.body)
+        }
+    }
+
+    public func compartments() async -> [Gateway.CompartmentInfo] {
+        scheduler.compartments().map {
+            Gateway.CompartmentInfo(
+                id: $0.id, function: $0.function, version: $0.version, state: $0.state == "running" ? .running : .sealed,
+                memoryBytes: $0.memoryBytes, invocations: $0.invocations, created: $0.created)
+        }
+    }
+
+    public func metricsText() async -> String {
+        scheduler.prometheusText()
+    }
+
+    public func shutdown(grace: Duration) async {
+        await scheduler.shutdown(grace: grace)
+        registry.close()
+    }
+
+    /// Runs a registry read off the caller's thread, mapping its errors to the contract's codes.
+    private func onIO<T: Sendable>(
+        _ body: @escaping @Sendable (FunctionRegistry) throws -> T
+    ) async throws(PlatformError) -> T {
+        let registry = self.registry
+        let result: Result<T, PlatformError> = await withCheckedContinuation { continuation in
+            scheduler.io.async {
+                do {
+                    continuation.resume(returning: .success(try body(registry)))
+                } catch let error as RegistryError {
+                    continuation.resume(returning: .failure(PlatformError(code: error.code.description, message: error.message)))
+                } catch {
+                    continuation.resume(returning: .failure(PlatformError(.unavailable, "\(error)")))
+                }
+            }
+        }
+        return try result.get()
+    }
+}
+
+extension PlatformError {
+    /// A scheduler failure with the same contract code.
+    init(_ failure: SchedulerFailure) {
+        self.init(
+            code: failure.code, message: failure.message, retryAfterSeconds: failure.retryAfterSeconds,
+            fault: failure.fault?.rawValue)
+    }
+
+    /// An error named by its contract code; an unknown code is `unavailable` (503).
+    init(code: String, message: String, retryAfterSeconds: Int? = nil, fault: String? = nil) {
+        self.init(ErrorCode(rawValue: code) ?? .unavailable, message, retryAfterSeconds: retryAfterSeconds, fault: fault)
+    }
+}
+
+extension Gateway.VersionInfo {
+    init(_ info: Registry.VersionInfo) {
+        self.init(version: info.version, digest: info.digest, size: Int64(info.size), created: info.created)
+    }
+}
+
+extension ActivationInfo {
+    init(_ record: ActivationRecord) {
+        self.init(
+            id: record.id, function: record.function, version: record.version,
+            status: Gateway.ActivationStatus(rawValue: record.status.rawValue) ?? .failed,
+            start: record.start.flatMap(Gateway.StartKind.init(rawValue:)), queueUs: record.queueUs,
+            initUs: record.initUs, runUs: record.runUs, exit: record.exit, error: record.error, message: record.message,
+            logs: record.logs, fuelUsed: record.fuelUsed, created: record.created)
+    }
+}
+
+extension Duration {
+    /// Whole microseconds, saturating.
+    var wholeMicroseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000_000
+    }
+}

@@ -1,0 +1,73 @@
+import NIOCore
+import NIOHTTP1
+
+extension Router {
+    /// `/invoke/{name}[/{rest}]`: authorizes, runs the function and writes its bytes as they are
+    /// (no JSON on the success path), with the activation headers.
+    func invoke(name: String, rest: String, request: GatewayRequest) async throws(PlatformError) -> GatewayResponse {
+        if authenticator.isEnabled, !authenticator.authorizes(request.headers),
+            await !platform.isPublic(function: name)
+        {
+            throw PlatformError(.unauthorized, "function '\(name)' is not public: it needs 'Authorization: Bearer <token>'")
+        }
+        let version = try QueryParameters(request.query).integer("version", in: 1...Int(Int32.max))
+        let isAsync = try Self.asyncFlag(request.headers)
+        let answer = await platform.invoke(
+            function: name, version: version, request: functionRequest(rest: rest, request: request), async: isAsync)
+
+        var response: GatewayResponse
+        switch answer.outcome {
+        case .response(let result) where (200...599).contains(result.status):
+            response = GatewayResponse(status: HTTPResponseStatus(statusCode: result.status))
+            Self.copy(result.headers, into: &response.headers)
+            response.body = result.body
+        case .response(let result):
+            response = .error(.functionError, "the function answered with an invalid HTTP status \(result.status)")
+        case .accepted:
+            response = .json(.accepted, AcceptedBody(activation: answer.activation ?? ""))
+        case .failure(let failure):
+            response = .error(failure)
+        }
+        if let activation = answer.activation {
+            response.headers.replaceOrAdd(name: "x-faas-activation", value: activation)
+            response.activation = activation
+        }
+        if let start = answer.start {
+            response.headers.replaceOrAdd(name: "x-faas-start", value: start.rawValue)
+        }
+        if answer.activation != nil || answer.start != nil {
+            response.headers.replaceOrAdd(name: "x-faas-duration-us", value: String(answer.durationUs))
+        }
+        return response
+    }
+
+    /// The request as the function sees it; the gateway's own bearer token is not passed on.
+    private func functionRequest(rest: String, request: GatewayRequest) -> FunctionRequest {
+        var fields: [HeaderField] = []
+        fields.reserveCapacity(request.headers.count)
+        for (name, value) in request.headers {
+            if authenticator.isEnabled, name.lowercased() == "authorization", authenticator.isToken(authorization: value) {
+                continue
+            }
+            fields.append(HeaderField(name: name, value: value))
+        }
+        return FunctionRequest(
+            method: request.method.rawValue, path: rest, query: request.query, headers: fields,
+            body: Array(request.body.readableBytesView))
+    }
+
+    /// `X-Faas-Async`: `true` or `false` (any case); absent is `false`.
+    private static func asyncFlag(_ headers: HTTPHeaders) throws(PlatformError) -> Bool {
+        guard let value = headers.first(name: "x-faas-async") else { return false }
+        switch value.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw PlatformError(.badRequest, "X-Faas-Async must be 'true' or 'false', not '\(value)'")
+        }
+    }
+}
+
+/// `202 {"activation": id}`
+struct AcceptedBody: Codable, Sendable {
+    var activation: String
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Gateway
+
+struct Invoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Invoke a function and print its response body.",
+        discussion: """
+            The body comes from -d DATA, -d @FILE, or else standard input.
+
+            Example:
+              faas invoke hello -d world
+              echo world | faas invoke hello
+              faas invoke resize -d @photo.png > small.png
+              faas invoke hello -d world --async      # prints the activation id
+            """)
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "The function's name.")
+    var name: String
+
+    @Option(name: .short, help: "The request body, or @FILE to send a file's bytes.")
+    var data: String?
+
+    @Flag(help: "Queue the invocation (X-Faas-Async) and print the activation id.")
+    var async = false
+
+    @Option(name: .customLong("pin"), help: "Run this version instead of the current one.")
+    var version: Int?
+
+    @Option(name: .shortAndLong, help: "HTTP method.")
+    var method = "POST"
+
+    func run() async throws {
+        let body = try requestBody()
+        var headers: [String: String] = [:]
+        if async { headers["X-Faas-Async"] = "true" }
+        let query = version.map { [URLQueryItem(name: "version", value: String($0))] } ?? []
+        let answer = try await client.client().send(method, ["invoke", name], query: query, headers: headers, body: body)
+        guard (200..<300).contains(answer.status) else {
+            if let activation = answer.header("X-Faas-Activation") {
+                Output.error("activation \(activation)")
+            }
+            if (try? GatewayJSON.decode(ErrorBody.self, from: answer.body)) == nil {
+                Output.raw(answer.body)  // the function's own error page
+            }
+            throw ClientFailure(answer)
+        }
+        if async {
+            let accepted = try? GatewayJSON.decode([String: String].self, from: answer.body)
+            Output.line(accepted?["activation"] ?? answer.header("X-Faas-Activation") ?? "")
+        } else {
+            Output.raw(answer.body)
+        }
+    }
+
+    private func requestBody() throws -> Data {
+        guard let data else {
+            return FileHandle.standardInput.readDataToEndOfFile()
+        }
+        guard data.hasPrefix("@") else { return Data(data.utf8) }
+        let path = String(data.dropFirst())
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        return contents
+    }
+}

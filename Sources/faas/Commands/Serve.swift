@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway.",
+        discussion: """
+            Listens on 127.0.0.1:8080 by default. A non-loopback --host needs --token (or FAAS_TOKEN)
+            unless --insecure. SIGTERM or SIGINT stop it gracefully.
+
+            Example:
+              faas serve --examples
+              FAAS_TOKEN=s3cret faas serve --host 0.0.0.0 --port 9000 --data /var/lib/faas
+            """)
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Data folder (default $FAAS_DATA or ./.faas).")
+    var data: String?
+
+    @Option(help: "Bearer token for management and non-public functions (env FAAS_TOKEN).")
+    var token: String?
+
+    @Flag(help: "Allow a non-loopback --host without a token.")
+    var insecure = false
+
+    @Flag(help: "Build (if needed) and deploy the bundled examples of functions/.")
+    var examples = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        let loopback = GatewayConfiguration.isLoopback(host: host)
+        let token = token ?? ProcessInfo.processInfo.environment["FAAS_TOKEN"] ?? ""
+        if !loopback, token.isEmpty, !insecure {
+            throw ValidationError("refusing to listen on \(host) without a token; set --token (or FAAS_TOKEN) or pass --insecure")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "faas")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = GatewayConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.token = token ?? environment["FAAS_TOKEN"]
+        configuration.insecure = insecure
+        let options = ServeOptions(
+            dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
+            logger: logger)
+        let platform = try await PlatformFactory.make(options)
+        if examples {
+            guard let directory = ExampleDeployer.locate() else {
+                throw ValidationError("--examples: no functions/ folder with build.sh here (set FAAS_EXAMPLES)")
+            }
+            try await ExampleDeployer(directory: directory, logger: logger).deployAll(to: platform)
+        }
+        let server = GatewayServer(configuration: configuration, platform: platform, logger: logger)
+        let service = GatewayService(server: server) { port in
+            Output.error("faas gateway listening on http://\(host):\(port)")
+        }
+        try await service.runUntilSignalled(logger: logger)
+    }
+}

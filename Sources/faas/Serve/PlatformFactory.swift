@@ -1,0 +1,32 @@
+import Gateway
+import Logging
+import Registry
+import Sandbox
+import Scheduler
+
+/// What `faas serve` needs to build its platform.
+struct ServeOptions: Sendable {
+    /// Holds `registry.sqlite` and `images/`.
+    var dataDirectory: String
+    var logger: Logger
+}
+
+/// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
+/// monitor, and the scheduler over both, with every current function loaded and prewarmed.
+enum PlatformFactory {
+    static func make(_ options: ServeOptions) async throws -> any FunctionPlatform {
+        let registry = try FunctionRegistry.open(directory: options.dataDirectory, logger: options.logger)
+        let scheduler = Scheduler(
+            registry: registry, intravisor: Intravisor(), logger: options.logger.with(label: "faas.scheduler"))
+        await scheduler.start()
+        return SchedulerPlatform(scheduler: scheduler, registry: registry)
+    }
+}
+
+extension Logger {
+    fileprivate func with(label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}
