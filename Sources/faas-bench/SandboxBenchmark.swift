@@ -23,8 +23,8 @@ struct SandboxBenchmark: ParsableCommand {
         let intravisor = Intravisor()
         print("calibration: \(intravisor.fuelPerSecond) fuel/s, \(format(start.duration(to: clock.now)))")
 
-        let hello = try ExampleModules.module(named: "hello") ?? ExampleModules.compileC(ExampleModules.Sources.hello)
-        let noop = try ExampleModules.module(named: "noop") ?? ExampleModules.compileC(ExampleModules.Sources.noop, reactor: true)
+        let hello = try BuiltExample.module(named: "hello") { try ExampleModules.compileC(ExampleModules.Sources.hello) }
+        let noop = try BuiltExample.module(named: "noop") { try ExampleModules.compileC(ExampleModules.Sources.noop, reactor: true) }
         let fib = try ExampleModules.module(named: "fib") ?? ExampleModules.compileC(ExampleModules.Sources.fib, reactor: true)
         let helloDescriptor = ImageDescriptor(function: "hello", abi: .wasi)
         let noopDescriptor = ImageDescriptor(function: "noop", abi: .iv)

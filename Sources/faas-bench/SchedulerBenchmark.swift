@@ -30,9 +30,10 @@ struct SchedulerBenchmark: AsyncParsableCommand {
         let intravisor = Intravisor()
         let scheduler = Scheduler(registry: registry, intravisor: intravisor, logger: logger)
 
-        let noop = try ExampleModules.module(named: "noop")
-            ?? ExampleModules.compileC(ExampleModules.Sources.noop, reactor: true)
-        let hello = try ExampleModules.module(named: "hello") ?? ExampleModules.compileC(ExampleModules.Sources.hello)
+        let noop = try BuiltExample.module(named: "noop") {
+            try ExampleModules.compileC(ExampleModules.Sources.noop, reactor: true)
+        }
+        let hello = try BuiltExample.module(named: "hello") { try ExampleModules.compileC(ExampleModules.Sources.hello) }
         let wide = "concurrency: 64\nqueue: 100000\nwarm: 8\n"
         _ = try await scheduler.deploy(archive: archive("noop", abi: "iv", module: noop, settings: wide))
         _ = try await scheduler.deploy(archive: archive("hello", abi: "wasi", module: hello, settings: wide))

@@ -119,7 +119,7 @@ def http_chart(http, folder):
         "set terminal png size 900,520 noenhanced", "set output 'http-limit.png'",
         "set title 'HTTP limit: requests/s (median of rounds, wrk keep-alive, same machine, same run)'",
         "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.8 border -1",
-        "set boxwidth 0.9", "set yrange [0:*]", "set grid ytics", "set ylabel 'requests/s'", "set key top right",
+        "set boxwidth 0.9", "set xrange [-0.6:3.6]", "set yrange [0:*]", "set grid ytics", "set ylabel 'requests/s'", "set key top right",
         "plot 'http-limit.dat' using 2:xtic(1) title 'c=32', '' using 3 title 'c=256'", ""]), folder)
     return os.path.join(folder, "http-limit.png")
 
@@ -219,7 +219,8 @@ def write(facts, args, work):
       "written to last byte read, and its `X-Faas-Start` header is recorded (the table counts them). The client itself "
       "costs the 'client floor': the same client against the SwiftNIO fixed-200 server. In-process figures come from "
       "`faas-bench scheduler` (the scheduler's `invoke` of a `warm: 0` function, no HTTP) and `faas-bench sandbox` "
-      "(compartment create + first invoke, no scheduler).")
+      "(compartment create + first invoke, no scheduler); both load the modules `functions/build.sh` built, the same "
+      "files the gateway serves and Wasmtime runs.")
     w("")
     w("| what | p50 | p90 | p99 | starts seen | notes |")
     w("| --- | --- | --- | --- | --- | --- |")
