@@ -186,4 +186,25 @@ public enum GuestFixtures {
             (i32.const 0)))
         """
     }
+
+    /// An `iv` guest busy for about `milliseconds` by the monotonic clock (it needs `clock: true`),
+    /// then answering `answer`: it holds a compartment for a while without blocking a hostcall.
+    public static func busy(milliseconds: Int, answer: String = "done") -> String {
+        """
+        (module
+          (import "intravisor" "clock_ns" (func $clock (param i32) (result i64)))
+          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "\(answer)")
+          (func (export "iv_main") (result i32)
+            (local $until i64)
+            (local.set $until (i64.add (call $clock (i32.const 1)) (i64.const \(milliseconds * 1_000_000))))
+            (block $out
+              (loop $wait
+                (br_if $out (i64.ge_u (call $clock (i32.const 1)) (local.get $until)))
+                (br $wait)))
+            (drop (call $write (i32.const 16) (i32.const \(answer.utf8.count))))
+            (i32.const 0)))
+        """
+    }
 }

@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// Release-mode benchmarks of the platform: `swift run -c release faas-bench <subcommand>`.
 @main
-struct FaasBench: ParsableCommand {
+struct FaasBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faas-bench",
         abstract: "Benchmarks of cvmfaas (build with -c release).",
-        subcommands: [SandboxBenchmark.self, RegistryBench.self]
+        subcommands: [SandboxBenchmark.self, RegistryBench.self, SchedulerBenchmark.self, NIOHelloServer.self]
     )
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Registry
 import Sandbox
+import SandboxTesting
 import Scheduler
 import WAT
 
@@ -110,21 +111,6 @@ enum Guests {
 
     /// Busy for about `milliseconds` by the monotonic clock, then answers "done".
     static func busy(milliseconds: Int) -> String {
-        """
-        (module
-          (import "intravisor" "clock_ns" (func $clock (param i32) (result i64)))
-          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "done")
-          (func (export "iv_main") (result i32)
-            (local $until i64)
-            (local.set $until (i64.add (call $clock (i32.const 1)) (i64.const \(milliseconds * 1_000_000))))
-            (block $out
-              (loop $wait
-                (br_if $out (i64.ge_u (call $clock (i32.const 1)) (local.get $until)))
-                (br $wait)))
-            (drop (call $write (i32.const 16) (i32.const 4)))
-            (i32.const 0)))
-        """
+        GuestFixtures.busy(milliseconds: milliseconds)
     }
 }

@@ -236,6 +236,7 @@ class Progress:
         self.tty = stream.isatty()
         self.last = 0.0
         self.done = 0
+        self.shown = None
 
     def update(self, done, note=""):
         self.done = done
@@ -243,7 +244,10 @@ class Progress:
         if not self.tty and done < self.total and now - self.last < 2.0:
             return
         self.last = now
-        text = f"{self.label}: {done}/{self.total} {note}"
+        text = f"{self.label}: {done}/{self.total} {note}".rstrip()
+        if not self.tty and text == self.shown:
+            return  # finish() after a last update: the same line once is enough
+        self.shown = text
         self.stream.write(("\r" + text.ljust(78)) if self.tty else text + "\n")
         self.stream.flush()
 

@@ -91,23 +91,7 @@ enum RouteGuests {
 
     /// Busy for about `milliseconds` by the monotonic clock (needs `clock: true`), then answers "finally".
     static func busy(milliseconds: Int) throws -> [UInt8] {
-        try GuestFixtures.wasm(
-            """
-            (module
-              (import "intravisor" "clock_ns" (func $clock (param i32) (result i64)))
-              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
-              (memory (export "memory") 1)
-              (data (i32.const 16) "finally")
-              (func (export "iv_main") (result i32)
-                (local $until i64)
-                (local.set $until (i64.add (call $clock (i32.const 1)) (i64.const \(milliseconds * 1_000_000))))
-                (block $out
-                  (loop $wait
-                    (br_if $out (i64.ge_u (call $clock (i32.const 1)) (local.get $until)))
-                    (br $wait)))
-                (drop (call $write (i32.const 16) (i32.const 7)))
-                (i32.const 0)))
-            """)
+        try GuestFixtures.wasm(GuestFixtures.busy(milliseconds: milliseconds, answer: "finally"))
     }
 
     /// Writes `bytes` bytes of response at once.
