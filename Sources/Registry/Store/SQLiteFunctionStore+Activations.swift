@@ -6,24 +6,14 @@ extension SQLiteFunctionStore {
     public func write(_ records: [ActivationRecord], limits: ActivationLimits) throws {
         guard !records.isEmpty else { return }
         try database.write { db in
+            // Parsed once per connection, not once per row: the batch is the hot part of the log.
+            let upsert = try db.cachedStatement(sql: Self.upsertActivation)
             for record in records {
                 let headers = record.result.map { result in
                     String(decoding: (try? JSONEncoder().encode(result.headers.map { [$0.name, $0.value] })) ?? Data("[]".utf8),
                            as: UTF8.self)
                 }
-                try db.execute(
-                    sql: """
-                        INSERT INTO activations (id, function, version, status, start, queue_us, init_us, run_us, exit,
-                            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET function = excluded.function, version = excluded.version,
-                            status = excluded.status, start = excluded.start, queue_us = excluded.queue_us,
-                            init_us = excluded.init_us, run_us = excluded.run_us, exit = excluded.exit,
-                            error = excluded.error, message = excluded.message, logs = excluded.logs,
-                            fuel_used = excluded.fuel_used, created = excluded.created,
-                            result_status = excluded.result_status, result_headers = excluded.result_headers,
-                            result_body = excluded.result_body, bytes = excluded.bytes
-                        """,
+                try upsert.execute(
                     arguments: [
                         record.id, record.function, record.version, record.status.rawValue, record.start,
                         record.queueUs, record.initUs, record.runUs, record.exit.map { Int64($0) }, record.error,
@@ -35,6 +25,20 @@ extension SQLiteFunctionStore {
             try Self.trim(db, functions: Set(records.map(\.function)), limits: limits)
         }
     }
+
+    /// Inserts an activation, or replaces the earlier record of the same id (queued -> running -> final).
+    static let upsertActivation = """
+        INSERT INTO activations (id, function, version, status, start, queue_us, init_us, run_us, exit,
+            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET function = excluded.function, version = excluded.version,
+            status = excluded.status, start = excluded.start, queue_us = excluded.queue_us,
+            init_us = excluded.init_us, run_us = excluded.run_us, exit = excluded.exit,
+            error = excluded.error, message = excluded.message, logs = excluded.logs,
+            fuel_used = excluded.fuel_used, created = excluded.created,
+            result_status = excluded.result_status, result_headers = excluded.result_headers,
+            result_body = excluded.result_body, bytes = excluded.bytes
+        """
 
     /// Deletes the oldest finished records beyond the per-function row cap and the total byte cap.
     static func trim(_ db: Database, functions: Set<String>, limits: ActivationLimits) throws {
