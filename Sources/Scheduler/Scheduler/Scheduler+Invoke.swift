@@ -210,7 +210,6 @@ extension Scheduler {
             metrics.coldStart(function: runtime.function, duration: initTime)
         }
         let compartment = handle!
-        publishGauges(runtime.function)
         let outcome = compartment.compartment.invoke(request, context: context)
         let reusable = compartment.compartment.state == .sealed
         let memory = compartment.compartment.memoryBytes
@@ -232,8 +231,6 @@ extension Scheduler {
         if case .destroy(let dead) = returned {
             destroy([dead])
             refill(runtime)
-        } else {
-            publishGauges(runtime.function)
         }
         return Execution(outcome: outcome, failure: nil, start: start, initTime: initTime)
     }

@@ -133,7 +133,11 @@ extension Scheduler {
 
     /// The metrics of the SPEC in the Prometheus text format.
     public func prometheusText() -> String {
-        metrics.prometheusText()
+        // The compartment gauges are read from the pools when scraped, not pushed on every
+        // invocation: that would take the scheduler's lock twice more on the hot path.
+        let functions = state.withLock { Array($0.functions.keys) }
+        for function in functions { publishGauges(function) }
+        return metrics.prometheusText()
     }
 
     /// Stops admitting, lets running invocations finish (at most `grace`), destroys every
