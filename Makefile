@@ -17,10 +17,10 @@ build: functions
 serve: build
 	$(SWIFT) run faas serve --examples
 
-# Runs every test: unit, integration and end to end.
+# Runs every test: unit, integration and end to end (all written with swift-testing, so XCTest is off).
 test: functions
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-xctest
 
 bench: functions
 	$(SWIFT) run -c release faas-bench all
