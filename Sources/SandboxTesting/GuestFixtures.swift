@@ -207,4 +207,17 @@ public enum GuestFixtures {
             (i32.const 0)))
         """
     }
+
+    /// An `iv` guest that answers `text` and nothing else.
+    public static func constant(_ text: String) -> String {
+        """
+        (module
+          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "\(text)")
+          (func (export "iv_main") (result i32)
+            (drop (call $write (i32.const 16) (i32.const \(text.utf8.count))))
+            (i32.const 0)))
+        """
+    }
 }

@@ -1,3 +1,5 @@
+import Sandbox
+
 /// Assembles a valid WASI command module of a chosen size: an empty `_start`, an exported memory and
 /// one data segment of pseudo-random bytes from a small alphabet (compressing about 2:1, like code).
 enum WasmBuilder {
@@ -12,31 +14,20 @@ enum WasmBuilder {
         var out: [UInt8] = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]
         section(1, [0x01, 0x60, 0x00, 0x00], into: &out)  // type: () -> ()
         section(3, [0x01, 0x00], into: &out)  // function 0 has type 0
-        section(5, [0x01, 0x00] + leb(pages), into: &out)  // memory, min pages
+        section(5, [0x01, 0x00] + LEB128.encode(pages), into: &out)  // memory, min pages
         let start = Array("_start".utf8), memory = Array("memory".utf8)
         section(
-            7, [0x02] + leb(UInt32(start.count)) + start + [0x00, 0x00] + leb(UInt32(memory.count)) + memory + [0x02, 0x00],
+            7, [0x02] + LEB128.encode(UInt32(start.count)) + start + [0x00, 0x00] + LEB128.encode(UInt32(memory.count)) + memory + [0x02, 0x00],
             into: &out)
         section(10, [0x01, 0x02, 0x00, 0x0B], into: &out)  // code: no locals, end
-        section(11, [0x01, 0x00, 0x41, 0x00, 0x0B] + leb(UInt32(data.count)) + data, into: &out)
+        section(11, [0x01, 0x00, 0x41, 0x00, 0x0B] + LEB128.encode(UInt32(data.count)) + data, into: &out)
         return out
     }
 
     private static func section(_ id: UInt8, _ body: [UInt8], into out: inout [UInt8]) {
         out.append(id)
-        out += leb(UInt32(body.count))
+        out += LEB128.encode(UInt32(body.count))
         out += body
     }
 
-    private static func leb(_ value: UInt32) -> [UInt8] {
-        var value = value
-        var bytes: [UInt8] = []
-        repeat {
-            var byte = UInt8(value & 0x7F)
-            value >>= 7
-            if value != 0 { byte |= 0x80 }
-            bytes.append(byte)
-        } while value != 0
-        return bytes
-    }
 }

@@ -67,15 +67,7 @@ final class SchedulerHarness: Sendable {
 /// Guests for scheduling tests, in the Intravisor ABI.
 enum Guests {
     /// Answers "ok".
-    static let ok = """
-        (module
-          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "ok")
-          (func (export "iv_main") (result i32)
-            (drop (call $write (i32.const 16) (i32.const 2)))
-            (i32.const 0)))
-        """
+    static let ok = GuestFixtures.constant("ok")
 
     /// Answers the number of invocations this compartment has served (state: keep makes it grow).
     static let counter = """

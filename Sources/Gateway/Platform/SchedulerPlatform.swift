@@ -43,7 +43,7 @@ public final class SchedulerPlatform: FunctionPlatform {
             case nil: nil
             }
         return InvokeAnswer(
-            activation: answer.activation, start: start, durationUs: answer.duration.wholeMicroseconds, outcome: outcome)
+            activation: answer.activation, start: start, durationUs: answer.duration.microseconds, outcome: outcome)
     }
 
     public func isPublic(function: String) async -> Bool {
@@ -188,14 +188,5 @@ extension ActivationInfo {
             start: record.start.flatMap(Gateway.StartKind.init(rawValue:)), queueUs: record.queueUs,
             initUs: record.initUs, runUs: record.runUs, exit: record.exit, error: record.error, message: record.message,
             logs: record.logs, fuelUsed: record.fuelUsed, created: record.created)
-    }
-}
-
-extension Duration {
-    /// Whole microseconds, saturating.
-    var wholeMicroseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
-        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000_000
     }
 }

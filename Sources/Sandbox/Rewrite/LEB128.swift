@@ -1,7 +1,7 @@
 /// Unsigned LEB128, the variable-length integer encoding of the WebAssembly binary format.
-enum LEB128 {
+package enum LEB128 {
     /// The minimal encoding of `value`.
-    static func encode(_ value: UInt32) -> [UInt8] {
+    package static func encode(_ value: UInt32) -> [UInt8] {
         var value = value
         var bytes: [UInt8] = []
         repeat {

@@ -140,5 +140,5 @@ extension Duration {
     }
 
     /// Whole microseconds, saturating.
-    var microseconds: Int64 { nanoseconds / 1_000 }
+    package var microseconds: Int64 { nanoseconds / 1_000 }
 }

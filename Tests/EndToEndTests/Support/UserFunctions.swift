@@ -28,16 +28,7 @@ enum UserFunctions {
 
     /// An `iv` guest that answers `text`.
     static func constant(_ text: String) throws -> [UInt8] {
-        try GuestFixtures.wasm(
-            """
-            (module
-              (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
-              (memory (export "memory") 1)
-              (data (i32.const 16) "\(text)")
-              (func (export "iv_main") (result i32)
-                (drop (call $write (i32.const 16) (i32.const \(text.utf8.count))))
-                (i32.const 0)))
-            """)
+        try GuestFixtures.wasm(GuestFixtures.constant(text))
     }
 
     /// An `iv` guest that writes `bytes` zero bytes of response at once (needs that much memory).
