@@ -4,15 +4,9 @@ import Sandbox
 
 extension Scheduler {
     /// Records an activation that has not finished (an async one, queued or running).
-    func record(
-        _ runtime: VersionRuntime, activation: String, status: ActivationStatus, start: StartKind?,
-        arrival: ContinuousClock.Instant
-    ) {
+    func record(_ runtime: VersionRuntime, activation: String, status: ActivationStatus) {
         registry.activations.record(
-            ActivationRecord(
-                id: activation, function: runtime.function, version: runtime.version, status: status,
-                start: start?.rawValue, queueUs: 0, initUs: 0, runUs: 0, exit: nil, error: nil, message: nil,
-                logs: "", fuelUsed: 0, created: Date(), result: nil))
+            ActivationRecord(id: activation, function: runtime.function, version: runtime.version, status: status))
     }
 
     /// Records the final activation, updates the metrics and builds the answer.

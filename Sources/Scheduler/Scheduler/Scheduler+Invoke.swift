@@ -28,12 +28,11 @@ extension Scheduler {
                 activation: nil, start: nil, duration: .now - arrival, result: .failure(admitted.failure!))
         }
         if isAsync {
-            record(runtime, activation: activation, status: .queued, start: nil, arrival: arrival)
+            record(runtime, activation: activation, status: .queued)
             Task {
-                let answer = await self.perform(
+                _ = await self.perform(
                     runtime, ticket: ticket, waits: admitted.waits, request: request,
                     activation: activation, arrival: arrival, deadline: deadline, storeResult: true)
-                _ = answer
             }
             return InvocationAnswer(
                 activation: activation, start: nil, duration: .now - arrival,
@@ -96,16 +95,15 @@ extension Scheduler {
         }
         let queueWait = ContinuousClock.now - arrival
         if storeResult {
-            record(runtime, activation: activation, status: .running, start: nil, arrival: arrival)
+            record(runtime, activation: activation, status: .running)
         }
         let context = InvocationContext(activation: activation, deadline: deadline)
         let execution = await workers.run(key: runtime.function) {
             self.execute(runtime, request: request, context: context)
         }
-        let answer = finishRecord(
+        return finishRecord(
             runtime, activation: activation, arrival: arrival, queueWait: queueWait, execution: execution,
             failure: nil, storeResult: storeResult)
-        return answer
     }
 
     /// Parks until admitted (true) or until the deadline passes while still queued (false).
