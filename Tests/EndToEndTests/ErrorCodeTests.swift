@@ -27,7 +27,7 @@ struct ErrorCodeTests {
         for name in ["echo", "fault", "spin"] {
             _ = try Examples.archive(named: name)
             let archive = Examples.functionsDirectory.appendingPathComponent("build/\(name).tar.gz")
-            let deployed = try await Faas.run(["deploy", archive.path], against: server, token: token)
+            let deployed = try await FaasCommand.run(["deploy", archive.path], against: server, token: token)
             #expect(deployed.status == 0, "\(deployed.errors)")
         }
         let big = try UserFunctions.folder("big", module: UserFunctions.large(bytes: 7 << 20), in: functions)
@@ -35,7 +35,7 @@ struct ErrorCodeTests {
             "single", module: GuestFixtures.wasm(GuestFixtures.ivInfiniteLoop),
             settings: ["timeout: 6s", "concurrency: 1", "queue: 0", "warm: 0"], in: functions)
         for folder in [big, single] {
-            let deployed = try await Faas.run(["deploy", folder.path], against: server, token: token)
+            let deployed = try await FaasCommand.run(["deploy", folder.path], against: server, token: token)
             #expect(deployed.status == 0, "\(deployed.errors)")
         }
 
@@ -55,7 +55,7 @@ struct ErrorCodeTests {
         let broken = try UserFunctions.folder(
             "broken", module: UserFunctions.constant("x"), settings: ["memory: 64Zi"], in: functions)
         let archive = scratch.url.appendingPathComponent("broken.tar.gz")
-        let packed = try await Faas.run(["pack", broken.path, "-o", archive.path])
+        let packed = try await FaasCommand.run(["pack", broken.path, "-o", archive.path])
         #expect(packed.status == 0, "\(packed.errors)")
         let invalid = try await Curl.request("POST", server.url + "/functions", bodyFile: archive, token: token)
         check(invalid, "invalid_function", 422)
@@ -80,7 +80,7 @@ struct ErrorCodeTests {
         check(exited, "function_error", 502)
         // The failed activation keeps the guest's log line and its error, as `faas logs` shows them.
         let exitedID = try #require(exited.header("X-Faas-Activation"))
-        let logs = try await Faas.run(["logs", exitedID], against: server, token: token)
+        let logs = try await FaasCommand.run(["logs", exitedID], against: server, token: token)
         #expect(logs.status == 0, "\(logs.errors)")
         #expect(logs.output.contains("fault: returning 3 as asked"), "\(logs.output)")
         #expect(logs.output.contains("function_error"), "\(logs.output)")

@@ -16,18 +16,18 @@ struct ScenarioTests {
         #expect(health.status == 200 && health.text == "ok")
 
         // The source folder holds no module: refused, naming it, and nothing is stored.
-        let unbuilt = try await Faas.run(["deploy", Examples.sourceDirectory(named: "echo").path], against: server)
+        let unbuilt = try await FaasCommand.run(["deploy", Examples.sourceDirectory(named: "echo").path], against: server)
         #expect(unbuilt.status != 0)
         #expect(unbuilt.errors.contains("echo.wasm"), "\(unbuilt.errors)")
 
         // A folder (packed on the fly) and a built archive.
         let echo = try UserFunctions.example("echo", in: functions)
-        let deployedEcho = try await Faas.run(["deploy", echo.path], against: server)
+        let deployedEcho = try await FaasCommand.run(["deploy", echo.path], against: server)
         #expect(deployedEcho.status == 0, "\(deployedEcho.errors)")
         #expect(deployedEcho.output.hasPrefix("deployed echo version 1 ("), "\(deployedEcho.output)")
         _ = try Examples.archive(named: "hello")
         let helloArchive = Examples.functionsDirectory.appendingPathComponent("build/hello.tar.gz")
-        let deployedHello = try await Faas.run(["deploy", helloArchive.path], against: server)
+        let deployedHello = try await FaasCommand.run(["deploy", helloArchive.path], against: server)
         #expect(deployedHello.output.hasPrefix("deployed hello version 1 ("), "\(deployedHello.errors)")
 
         // Invoke through curl: body, and the platform's headers.
@@ -41,14 +41,14 @@ struct ScenarioTests {
         #expect(greeted.status == 200 && greeted.text == "Hello, Ada!\n")
 
         // Invoke through the CLI: -d, and stdin byte for byte.
-        let viaCLI = try await Faas.run(["invoke", "hello", "-d", "Grace"], against: server)
+        let viaCLI = try await FaasCommand.run(["invoke", "hello", "-d", "Grace"], against: server)
         #expect(viaCLI.status == 0 && viaCLI.output == "Hello, Grace!\n", "\(viaCLI.errors)")
         let binary = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        let piped = try await Faas.run(["invoke", "echo"], against: server, input: binary)
+        let piped = try await FaasCommand.run(["invoke", "echo"], against: server, input: binary)
         #expect(piped.status == 0 && piped.stdout == binary)
 
         // Async: the activation id now, the stored result later.
-        let queued = try await Faas.run(["invoke", "echo", "-d", "later", "--async"], against: server)
+        let queued = try await FaasCommand.run(["invoke", "echo", "-d", "later", "--async"], against: server)
         let asyncID = queued.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(queued.status == 0 && !asyncID.isEmpty)
         var stored: HTTPAnswer?
@@ -60,39 +60,39 @@ struct ScenarioTests {
         #expect(stored?.text == "later")
 
         // Logs: of a function, and of one activation.
-        let logs = try await Faas.run(["logs", "echo", "--limit", "5"], against: server)
+        let logs = try await FaasCommand.run(["logs", "echo", "--limit", "5"], against: server)
         #expect(logs.status == 0 && logs.output.hasPrefix("ACTIVATION"), "\(logs.errors)")
         #expect(logs.output.contains(activation))
-        let one = try await Faas.run(["logs", activation], against: server)
+        let one = try await FaasCommand.run(["logs", activation], against: server)
         #expect(one.status == 0)
         #expect(one.output.contains(activation) && one.output.contains("succeeded"), "\(one.output)")
 
         // A second version, then rollback to the first.
         let yaml = echo.appendingPathComponent("function.yaml")
         try Data((String(contentsOf: yaml, encoding: .utf8) + "env: { EDITION: \"2\" }\n").utf8).write(to: yaml)
-        let second = try await Faas.run(["deploy", echo.path], against: server)
+        let second = try await FaasCommand.run(["deploy", echo.path], against: server)
         #expect(second.output.hasPrefix("deployed echo version 2 "), "\(second.output) \(second.errors)")
-        let info = try await Faas.run(["info", "echo"], against: server)
+        let info = try await FaasCommand.run(["info", "echo"], against: server)
         #expect(info.output.contains("version:  2"), "\(info.output)")
         #expect(info.output.split(separator: "\n").contains { $0.hasPrefix("2 ") && $0.hasSuffix("current") })
-        let rolled = try await Faas.run(["rollback", "echo"], against: server)
+        let rolled = try await FaasCommand.run(["rollback", "echo"], against: server)
         #expect(rolled.status == 0 && rolled.output.hasPrefix("echo is at version 1 ("), "\(rolled.errors)")
-        let forward = try await Faas.run(["rollback", "echo", "--to", "2"], against: server)
+        let forward = try await FaasCommand.run(["rollback", "echo", "--to", "2"], against: server)
         #expect(forward.output.hasPrefix("echo is at version 2 "))
-        let back = try await Faas.run(["rollback", "echo", "--to", "1"], against: server)
+        let back = try await FaasCommand.run(["rollback", "echo", "--to", "1"], against: server)
         #expect(back.output.hasPrefix("echo is at version 1 "))
         let pinned = try await Curl.request("POST", server.url + "/invoke/echo?version=2", body: Data("v2".utf8))
         #expect(pinned.status == 200 && pinned.text == "v2")
 
         // The list and the live compartments (prewarming runs in the background: poll).
-        let list = try await Faas.run(["ls"], against: server)
+        let list = try await FaasCommand.run(["ls"], against: server)
         let rows = list.output.split(separator: "\n")
         #expect(rows.first?.hasPrefix("NAME") == true)
         #expect(rows.contains { $0.hasPrefix("echo ") } && rows.contains { $0.hasPrefix("hello ") }, "\(list.output)")
         var cvms = ProcessResult(status: -1, stdout: Data(), stderr: Data())
         #expect(
             try await eventually {
-                cvms = try await Faas.run(["cvms"], against: server)
+                cvms = try await FaasCommand.run(["cvms"], against: server)
                 let lines = cvms.output.split(separator: "\n")
                 return lines.contains { $0.contains(" echo ") } && lines.contains { $0.contains(" hello ") }
             }, "\(cvms.output)")
@@ -109,7 +109,7 @@ struct ScenarioTests {
         let restored = try await Curl.request("GET", server.url + "/functions/echo")
         #expect(restored.object?["version"] as? Int == 1)
         #expect((restored.object?["versions"] as? [[String: Any]])?.compactMap { $0["version"] as? Int } == [1, 2])
-        let listed = try await Faas.run(["ls", "--json"], against: server)
+        let listed = try await FaasCommand.run(["ls", "--json"], against: server)
         let names = ((try? JSONSerialization.jsonObject(with: listed.stdout)) as? [[String: Any]])?.compactMap {
             $0["name"] as? String
         }
@@ -122,11 +122,11 @@ struct ScenarioTests {
                 == "succeeded")
 
         // Remove.
-        let removed = try await Faas.run(["rm", "hello"], against: server)
+        let removed = try await FaasCommand.run(["rm", "hello"], against: server)
         #expect(removed.status == 0 && removed.output == "removed hello\n")
-        let gone = try await Faas.run(["info", "hello"], against: server)
+        let gone = try await FaasCommand.run(["info", "hello"], against: server)
         #expect(gone.status != 0 && gone.errors.contains("not_found"))
-        let afterList = try await Faas.run(["ls"], against: server)
+        let afterList = try await FaasCommand.run(["ls"], against: server)
         #expect(!afterList.output.split(separator: "\n").contains { $0.hasPrefix("hello ") })
         let invokeGone = try await Curl.request("POST", server.url + "/invoke/hello")
         #expect(invokeGone.status == 404 && invokeGone.errorCode == "not_found")

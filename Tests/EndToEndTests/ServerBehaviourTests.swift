@@ -11,7 +11,7 @@ struct ServerBehaviourTests {
         let functions = try scratch.folder("functions")
         let server = try await FaasServer.start(data: scratch.url.appendingPathComponent("data"), in: scratch)
         let first = try UserFunctions.folder("edition", module: UserFunctions.constant("v1"), in: functions)
-        #expect(try await Faas.run(["deploy", first.path], against: server).status == 0)
+        #expect(try await FaasCommand.run(["deploy", first.path], against: server).status == 0)
 
         let url = server.url + "/invoke/edition"
         let answers = try await withThrowingTaskGroup(of: [HTTPAnswer].self) { group in
@@ -26,7 +26,7 @@ struct ServerBehaviourTests {
                 for edition in 2...4 {
                     let folder = try UserFunctions.folder(
                         "edition", module: UserFunctions.constant("v\(edition)"), in: functions)
-                    let deployed = try await Faas.run(["deploy", folder.path], against: server)
+                    let deployed = try await FaasCommand.run(["deploy", folder.path], against: server)
                     #expect(deployed.output.hasPrefix("deployed edition version \(edition) "), "\(deployed.errors)")
                 }
                 return []
@@ -47,7 +47,7 @@ struct ServerBehaviourTests {
         let functions = try scratch.folder("functions")
         let server = try await FaasServer.start(data: scratch.url.appendingPathComponent("data"), in: scratch)
         #expect(
-            try await Faas.run(["deploy", UserFunctions.example("echo", in: functions).path], against: server).status
+            try await FaasCommand.run(["deploy", UserFunctions.example("echo", in: functions).path], against: server).status
                 == 0)
         let body = scratch.url.appendingPathComponent("seven-mib")
         try Data(count: 7 << 20).write(to: body)
@@ -99,7 +99,7 @@ struct ServerBehaviourTests {
         let busy = try UserFunctions.folder(
             "busy", module: UserFunctions.busy(milliseconds: 4000),
             settings: ["timeout: 20s", "capabilities:", "  clock: true"], in: functions)
-        #expect(try await Faas.run(["deploy", busy.path], against: server).status == 0)
+        #expect(try await FaasCommand.run(["deploy", busy.path], against: server).status == 0)
 
         // Long enough that a poll on a loaded machine sees it running; the stop waits for the rest.
         async let inFlight = Curl.request("POST", server.url + "/invoke/busy")

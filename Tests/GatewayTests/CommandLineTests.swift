@@ -9,12 +9,12 @@ struct CommandLineTests {
         for command in [
             [], ["serve"], ["deploy"], ["pack"], ["invoke"], ["ls"], ["info"], ["rm"], ["rollback"], ["logs"], ["cvms"],
         ] {
-            let result = try await FaasProcess.run(command + ["--help"])
+            let result = try await FaasCommand.run(command + ["--help"])
             #expect(result.status == 0, "\(command)")
-            #expect(result.stdout.contains("Example"), "\(command): \(result.stdout)")
+            #expect(result.output.contains("Example"), "\(command): \(result.output)")
         }
-        let client = try await FaasProcess.run(["ls", "--help"])
-        #expect(client.stdout.contains("--gateway") && client.stdout.contains("--token"))
+        let client = try await FaasCommand.run(["ls", "--help"])
+        #expect(client.output.contains("--gateway") && client.output.contains("--token"))
     }
 
     @Test func invokeSendsDataFileOrStdinAndPrintsTheBody() async throws {
@@ -22,48 +22,48 @@ struct CommandLineTests {
             try await gateway.backend.deploy(
                 "spinner", module: GuestFixtures.wasm(GuestFixtures.ivInfiniteLoop), settings: ["timeout: 300ms"])
             let url = "http://127.0.0.1:\(gateway.port)"
-            let inline = try await FaasProcess.run(["invoke", "echo", "-d", "hi there", "--gateway", url])
-            #expect(inline.status == 0, "\(inline.stderr)")
-            #expect(inline.stdout == "hi there")
+            let inline = try await FaasCommand.run(["invoke", "echo", "-d", "hi there", "--gateway", url])
+            #expect(inline.status == 0, "\(inline.errors)")
+            #expect(inline.output == "hi there")
 
-            let scratch = try TemporaryDirectory()
+            let scratch = try TemporaryFolder()
             let file = scratch.url.appendingPathComponent("payload.txt")
             try Data("from a file".utf8).write(to: file)
-            let fromFile = try await FaasProcess.run(
+            let fromFile = try await FaasCommand.run(
                 ["invoke", "echo", "-d", "@\(file.path)"], environment: ["FAAS_GATEWAY": url])
-            #expect(fromFile.stdout == "from a file")
+            #expect(fromFile.output == "from a file")
 
-            let fromStdin = try await FaasProcess.run(
-                ["invoke", "echo"], environment: ["FAAS_GATEWAY": url], stdin: Data("piped".utf8))
-            #expect(fromStdin.stdout == "piped")
-            let pinned = try await FaasProcess.run(
+            let fromStdin = try await FaasCommand.run(
+                ["invoke", "echo"], environment: ["FAAS_GATEWAY": url], input: Data("piped".utf8))
+            #expect(fromStdin.output == "piped")
+            let pinned = try await FaasCommand.run(
                 ["invoke", "edition", "--pin", "1", "-d", ""], environment: ["FAAS_GATEWAY": url])
-            #expect(pinned.stdout == "v1")
+            #expect(pinned.output == "v1")
 
-            let queued = try await FaasProcess.run(["invoke", "echo", "-d", "x", "--async", "--gateway", url])
+            let queued = try await FaasCommand.run(["invoke", "echo", "-d", "x", "--async", "--gateway", url])
             #expect(queued.status == 0)
-            let id = queued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let id = queued.output.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try await gateway.platform.activation(id: id)?.function == "echo")
 
-            let failed = try await FaasProcess.run(["invoke", "spinner", "-d", "x", "--gateway", url])
+            let failed = try await FaasCommand.run(["invoke", "spinner", "-d", "x", "--gateway", url])
             #expect(failed.status != 0)
-            #expect(failed.stderr.contains("timeout (HTTP 504)"), "\(failed.stderr)")
-            let missing = try await FaasProcess.run(["invoke", "ghost", "-d", "", "--gateway", url])
+            #expect(failed.errors.contains("timeout (HTTP 504)"), "\(failed.errors)")
+            let missing = try await FaasCommand.run(["invoke", "ghost", "-d", "", "--gateway", url])
             #expect(missing.status != 0)
-            #expect(missing.stderr.contains("not_found"))
+            #expect(missing.errors.contains("not_found"))
         }
     }
 
     @Test func manageFunctionsFromTheCommandLine() async throws {
         try await TestGateway.with({ $0.token = "tok" }) { gateway in
             let env = ["FAAS_GATEWAY": "http://127.0.0.1:\(gateway.port)", "FAAS_TOKEN": "tok"]
-            let denied = try await FaasProcess.run(["ls"], environment: ["FAAS_GATEWAY": env["FAAS_GATEWAY"]!])
+            let denied = try await FaasCommand.run(["ls"], environment: ["FAAS_GATEWAY": env["FAAS_GATEWAY"]!])
             #expect(denied.status != 0)
-            #expect(denied.stderr.contains("unauthorized"))
+            #expect(denied.errors.contains("unauthorized"))
 
-            let list = try await FaasProcess.run(["ls"], environment: env)
-            #expect(list.status == 0, "\(list.stderr)")
-            let lines = list.stdout.split(separator: "\n")
+            let list = try await FaasCommand.run(["ls"], environment: env)
+            #expect(list.status == 0, "\(list.errors)")
+            let lines = list.output.split(separator: "\n")
             #expect(lines.first?.hasPrefix("NAME") == true)
             #expect(lines.contains { $0.hasPrefix("edition ") && $0.contains("editions") })
             // Columns line up: VERSION starts at the same offset in every line.
@@ -73,64 +73,64 @@ struct CommandLineTests {
                     $0.count > offset && $0[$0.index($0.startIndex, offsetBy: offset - 1)] == " "
                 })
 
-            let listJSON = try await FaasProcess.run(["ls", "--json"], environment: env)
+            let listJSON = try await FaasCommand.run(["ls", "--json"], environment: env)
             #expect(
-                try GatewayJSON.decode([FunctionSummary].self, from: Data(listJSON.stdout.utf8)).contains {
+                try GatewayJSON.decode([FunctionSummary].self, from: listJSON.stdout).contains {
                     $0.name == "echo"
                 })
 
-            let info = try await FaasProcess.run([
+            let info = try await FaasCommand.run([
                 "info", "edition", "--token", "tok", "--gateway", env["FAAS_GATEWAY"]!,
             ])
-            #expect(info.stdout.contains("version:  2"))
-            #expect(info.stdout.contains(" running, 0 queued"))
-            #expect(info.stdout.contains("current"))
+            #expect(info.output.contains("version:  2"))
+            #expect(info.output.contains(" running, 0 queued"))
+            #expect(info.output.contains("current"))
 
-            let rolled = try await FaasProcess.run(["rollback", "edition", "--to", "1"], environment: env)
-            #expect(rolled.stdout.contains("edition is at version 1"), "\(rolled.stderr)")
-            #expect(try await FaasProcess.run(["invoke", "edition", "-d", ""], environment: env).stdout == "v1")
-            let back = try await FaasProcess.run(["rollback", "edition"], environment: env)
+            let rolled = try await FaasCommand.run(["rollback", "edition", "--to", "1"], environment: env)
+            #expect(rolled.output.contains("edition is at version 1"), "\(rolled.errors)")
+            #expect(try await FaasCommand.run(["invoke", "edition", "-d", ""], environment: env).output == "v1")
+            let back = try await FaasCommand.run(["rollback", "edition"], environment: env)
             #expect(back.status != 0)  // there is no version before 1
-            #expect(back.stderr.contains("not_found"))
+            #expect(back.errors.contains("not_found"))
 
-            let invoked = try await FaasProcess.run(["invoke", "echo", "-d", "one"], environment: env)
-            #expect(invoked.stdout == "one")
-            let logs = try await FaasProcess.run(["logs", "echo", "--limit", "5"], environment: env)
-            #expect(logs.status == 0, "\(logs.stderr)")
-            #expect(logs.stdout.hasPrefix("ACTIVATION"))
-            let row = try #require(logs.stdout.split(separator: "\n").dropFirst().first)
-            #expect(row.contains(" echo ") && row.contains("succeeded"), "\(logs.stdout)")
+            let invoked = try await FaasCommand.run(["invoke", "echo", "-d", "one"], environment: env)
+            #expect(invoked.output == "one")
+            let logs = try await FaasCommand.run(["logs", "echo", "--limit", "5"], environment: env)
+            #expect(logs.status == 0, "\(logs.errors)")
+            #expect(logs.output.hasPrefix("ACTIVATION"))
+            let row = try #require(logs.output.split(separator: "\n").dropFirst().first)
+            #expect(row.contains(" echo ") && row.contains("succeeded"), "\(logs.output)")
             let id = try #require(row.split(separator: " ").first)
-            let one = try await FaasProcess.run(["logs", String(id), "--json"], environment: env)
-            #expect(try GatewayJSON.decode(ActivationInfo.self, from: Data(one.stdout.utf8)).id == String(id))
-            let nothing = try await FaasProcess.run(["logs", "ghost"], environment: env)
+            let one = try await FaasCommand.run(["logs", String(id), "--json"], environment: env)
+            #expect(try GatewayJSON.decode(ActivationInfo.self, from: one.stdout).id == String(id))
+            let nothing = try await FaasCommand.run(["logs", "ghost"], environment: env)
             #expect(nothing.status != 0)
 
-            var cvms = try await FaasProcess.run(["cvms"], environment: env)
-            for _ in 0..<300 where !cvms.stdout.contains(" echo ") {
+            var cvms = try await FaasCommand.run(["cvms"], environment: env)
+            for _ in 0..<300 where !cvms.output.contains(" echo ") {
                 try await Task.sleep(for: .milliseconds(20))
-                cvms = try await FaasProcess.run(["cvms"], environment: env)
+                cvms = try await FaasCommand.run(["cvms"], environment: env)
             }
-            #expect(cvms.stdout.hasPrefix("ID"))
-            #expect(cvms.stdout.contains(" echo ") && cvms.stdout.contains("sealed"), "\(cvms.stdout)")
-            let cvmsJSON = try await FaasProcess.run(["cvms", "--json"], environment: env)
+            #expect(cvms.output.hasPrefix("ID"))
+            #expect(cvms.output.contains(" echo ") && cvms.output.contains("sealed"), "\(cvms.output)")
+            let cvmsJSON = try await FaasCommand.run(["cvms", "--json"], environment: env)
             #expect(
-                try GatewayJSON.decode([CompartmentInfo].self, from: Data(cvmsJSON.stdout.utf8)).contains {
+                try GatewayJSON.decode([CompartmentInfo].self, from: cvmsJSON.stdout).contains {
                     $0.function == "echo"
                 })
 
-            let removed = try await FaasProcess.run(["rm", "echo"], environment: env)
+            let removed = try await FaasCommand.run(["rm", "echo"], environment: env)
             #expect(removed.status == 0)
-            let gone = try await FaasProcess.run(["info", "echo"], environment: env)
+            let gone = try await FaasCommand.run(["info", "echo"], environment: env)
             #expect(gone.status != 0)
-            #expect(gone.stderr.contains("not_found (HTTP 404)"), "\(gone.stderr)")
+            #expect(gone.errors.contains("not_found (HTTP 404)"), "\(gone.errors)")
         }
     }
 
     @Test func deployAFolderOrAnArchiveAndPack() async throws {
         try await TestGateway.with { gateway in
             let env = ["FAAS_GATEWAY": "http://127.0.0.1:\(gateway.port)"]
-            let scratch = try TemporaryDirectory()
+            let scratch = try TemporaryFolder()
             let folder = scratch.url.appendingPathComponent("hello")
             try FileManager.default.createDirectory(
                 at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
@@ -139,59 +139,50 @@ struct CommandLineTests {
             try Data(Examples.module(named: "hello")).write(to: folder.appendingPathComponent("hello.wasm"))
             try Data("greeting".utf8).write(to: folder.appendingPathComponent("data/greeting.txt"))
 
-            let deployed = try await FaasProcess.run(["deploy", folder.path], environment: env)
-            #expect(deployed.status == 0, "\(deployed.stderr)")
-            #expect(deployed.stdout.hasPrefix("deployed hello version 1 ("), "\(deployed.stdout)")
+            let deployed = try await FaasCommand.run(["deploy", folder.path], environment: env)
+            #expect(deployed.status == 0, "\(deployed.errors)")
+            #expect(deployed.output.hasPrefix("deployed hello version 1 ("), "\(deployed.output)")
             #expect(try await gateway.request("POST", "/invoke/hello", body: Array("CLI".utf8)).text == "Hello, CLI!\n")
 
-            let packed = try await FaasProcess.run(["pack", folder.path, "-o", "out.tar.gz"], directory: scratch.url)
-            #expect(packed.status == 0, "\(packed.stderr)")
+            let packed = try await FaasCommand.run(["pack", folder.path, "-o", "out.tar.gz"], directory: scratch.url)
+            #expect(packed.status == 0, "\(packed.errors)")
             let bytes = try Data(contentsOf: scratch.url.appendingPathComponent("out.tar.gz"))
             #expect(
                 Set(try await Self.tarList(Array(bytes), in: scratch)) == [
                     "data/", "data/greeting.txt", "function.yaml", "hello.wasm",
                 ])
 
-            let again = try await FaasProcess.run(
+            let again = try await FaasCommand.run(
                 ["deploy", scratch.url.appendingPathComponent("out.tar.gz").path, "--json"], environment: env)
-            let second = try GatewayJSON.decode(DeployResult.self, from: Data(again.stdout.utf8))
+            let second = try GatewayJSON.decode(DeployResult.self, from: again.stdout)
             #expect(second.version == 2)
             // The folder packed on the fly and `faas pack` hold the same content: one image, one digest.
             let versions = try #require(try await gateway.platform.info(function: "hello")).versions
             #expect(versions.map(\.digest) == [second.digest, second.digest])
 
-            let noManifest = try await FaasProcess.run(
+            let noManifest = try await FaasCommand.run(
                 ["deploy", folder.appendingPathComponent("data").path], environment: env)
             #expect(noManifest.status != 0)
-            #expect(noManifest.stderr.contains("holds no function.yaml"))
-            let notThere = try await FaasProcess.run(["deploy", "/nonexistent/fn.tar.gz"], environment: env)
+            #expect(noManifest.errors.contains("holds no function.yaml"))
+            let notThere = try await FaasCommand.run(["deploy", "/nonexistent/fn.tar.gz"], environment: env)
             #expect(notThere.status != 0)
         }
     }
 
     @Test func anUnreachableGatewayIsAClearError() async throws {
-        let result = try await FaasProcess.run(["ls", "--gateway", "http://127.0.0.1:1"])
+        let result = try await FaasCommand.run(["ls", "--gateway", "http://127.0.0.1:1"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("cannot reach the gateway at http://127.0.0.1:1"))
-        let bad = try await FaasProcess.run(["ls", "--gateway", "ftp://x"])
+        #expect(result.errors.contains("cannot reach the gateway at http://127.0.0.1:1"))
+        let bad = try await FaasCommand.run(["ls", "--gateway", "ftp://x"])
         #expect(bad.status != 0)
-        #expect(bad.stderr.contains("--gateway must be an http(s) URL"))
+        #expect(bad.errors.contains("--gateway must be an http(s) URL"))
     }
 
-    private static func tarList(_ archive: [UInt8], in scratch: TemporaryDirectory) async throws -> [String] {
+    private static func tarList(_ archive: [UInt8], in scratch: TemporaryFolder) async throws -> [String] {
         let file = scratch.url.appendingPathComponent("list-\(UUID().uuidString).tar.gz")
         try Data(archive).write(to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "-tzf", file.path]
-        let listing = scratch.url.appendingPathComponent("listing-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: listing.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: listing)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        #expect(status == 0)
-        return String(decoding: try Data(contentsOf: listing), as: UTF8.self).split(separator: "\n").map(String.init)
+        let listing = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["tar", "-tzf", file.path])
+        #expect(listing.status == 0, "\(listing.errors)")
+        return listing.output.split(separator: "\n").map(String.init)
     }
 }

@@ -8,7 +8,7 @@ import Testing
 struct ExampleDeployerTests {
     /// A functions/ folder whose build.sh lays out two real archives and one the platform refuses.
     @Test func buildsThenDeploysEveryArchiveInOrder() async throws {
-        let scratch = try TemporaryDirectory()
+        let scratch = try TemporaryFolder()
         let built = Examples.functionsDirectory.appendingPathComponent("build")
         _ = try Examples.archive(named: "hello")
         _ = try Examples.archive(named: "echo")
@@ -33,7 +33,7 @@ struct ExampleDeployerTests {
     }
 
     @Test func aFailingBuildIsUnavailable() async throws {
-        let scratch = try TemporaryDirectory()
+        let scratch = try TemporaryFolder()
         try Data("exit 3".utf8).write(to: scratch.url.appendingPathComponent("build.sh"))
         let backend = try await RealPlatform.make()
         defer { backend.removeData() }
@@ -44,8 +44,8 @@ struct ExampleDeployerTests {
     }
 
     @Test func serveRefusesAnInsecureBind() async throws {
-        let result = try await FaasProcess.run(["serve", "--host", "0.0.0.0", "--port", "0"])
+        let result = try await FaasCommand.run(["serve", "--host", "0.0.0.0", "--port", "0"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("refusing to listen on 0.0.0.0 without a token"))
+        #expect(result.errors.contains("refusing to listen on 0.0.0.0 without a token"))
     }
 }

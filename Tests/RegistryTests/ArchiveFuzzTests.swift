@@ -2,18 +2,6 @@ import Registry
 import SandboxTesting
 import Testing
 
-/// A small seeded generator, so a failing case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct ArchiveFuzzTests {
     /// Archives with every kind of entry the reader accepts.
     static func seeds() throws -> [[UInt8]] {
@@ -31,7 +19,7 @@ struct SplitMix64: RandomNumberGenerator {
     /// without a fixed checksum) of the tar stream. None may crash, and none may yield more than the limits allow.
     @Test func survivesTenThousandMutants() async throws {
         try await onDedicatedThread {
-            var random = SplitMix64(state: 0x5EED_CAFE)
+            var random = SeededGenerator(seed: 0x5EED_CAFE)
             let limits = ArchiveLimits(compressedBytes: 1 << 20, uncompressedBytes: 256 << 10, entries: 64, ratio: 200)
             let tars = try Self.seeds()
             let archives = try tars.map { try Fixtures.gzip($0) }

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import SandboxTesting
 import Testing
 
 /// One archive the reader must refuse, and how.
@@ -166,7 +167,7 @@ struct BadArchive: Sendable, CustomTestStringConvertible {
         #expect(try FunctionArchive.read(bytes, limits: limits).files.count == 10)
     }
 
-    @Test func readsWhatTheSystemTarWrites() throws {
+    @Test func readsWhatTheSystemTarWrites() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let source = folder.path + "/src"
@@ -177,12 +178,9 @@ struct BadArchive: Sendable, CustomTestStringConvertible {
         try Data("x".utf8).write(to: URL(fileURLWithPath: source + "/data/nested/" + long))
         for format in ["gnu", "pax"] {
             let output = folder.path + "/fn-\(format).tar.gz"
-            let tar = Process()
-            tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            tar.arguments = ["tar", "--format=\(format)", "-czf", output, "-C", source, "."]
-            try tar.run()
-            tar.waitUntilExit()
-            #expect(tar.terminationStatus == 0)
+            let tar = try await ChildProcess.run(
+                URL(fileURLWithPath: "/usr/bin/env"), ["tar", "--format=\(format)", "-czf", output, "-C", source, "."])
+            #expect(tar.status == 0, "\(tar.errors)")
             let archive = try FunctionArchive.read([UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
             #expect(archive.files["function.yaml"] == Array(Fixtures.manifest().utf8), "format \(format)")
             #expect(archive.files["data/nested/" + long] == Array("x".utf8), "format \(format)")

@@ -35,7 +35,7 @@ import Darwin
             let data = folder.path + "/data"
             let module = folder.path + "/fn.wasm"
             try Data(Fixtures.wasiModule).write(to: URL(fileURLWithPath: module))
-            var random = SplitMix64(state: 0xC0FFEE)
+            var random = SeededGenerator(seed: 0xC0FFEE)
 
             var deployedLines = 0, verified = 0
             for round in 0..<Self.kills {

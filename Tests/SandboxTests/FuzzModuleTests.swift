@@ -5,27 +5,6 @@ import WasmKit
 
 @testable import Sandbox
 
-/// A small, fast, seeded generator (SplitMix64), so that every fuzz failure reproduces from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &self) }
-    }
-}
-
 /// Hostile modules through the deploy-time paths: validation and the rewriter must answer every input
 /// with a module or a typed error, never a crash, and a rewrite must keep a parseable module parseable.
 @Suite struct FuzzModuleTests {

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxTesting
 import Testing
 
 /// One HTTP answer as curl saw it.
