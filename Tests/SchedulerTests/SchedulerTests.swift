@@ -123,8 +123,9 @@ import Testing
 
     @Test func aQueuedInvocationWhoseDeadlinePassesFailsWithoutRunning() async throws {
         let harness = try SchedulerHarness()
-        // Version 1 spins for its 2 s timeout and holds the only slot.
-        try await harness.deploy("slow", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 2s"])
+        // Version 1 spins for its 6 s timeout and holds the only slot (long enough that the deploy
+        // below, slow on a loaded machine, ends well before the slot frees).
+        try await harness.deploy("slow", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
         let holder = Task { await harness.invoke("slow") }
         #expect(await harness.eventually { harness.scheduler.pool(function: "slow").running == 1 })
         // Version 2 allows 100 ms: a call queued behind the slot runs out of time while waiting.
