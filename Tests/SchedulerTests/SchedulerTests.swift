@@ -69,19 +69,22 @@ import Testing
         try await harness.deploy(
             "busy", wat: Guests.busy(milliseconds: 30),
             settings: ["warm: 0", "concurrency: 2", "queue: 20", "capabilities: { clock: true }"])
+        // Sampled from a thread of its own, so that a busy cooperative pool cannot starve the sampler.
         let peak = Mutex(0)
-        let sampling = Task {
-            while !Task.isCancelled {
+        let stop = Atomic(false)
+        let sampler = Thread {
+            while !stop.load(ordering: .relaxed) {
                 let running = harness.scheduler.pool(function: "busy").running
                 peak.withLock { $0 = max($0, running) }
-                try? await Task.sleep(for: .milliseconds(2))
+                usleep(500)
             }
         }
+        sampler.start()
         let answers = await withTaskGroup(of: InvocationAnswer.self) { group in
             for _ in 0..<8 { group.addTask { await harness.invoke("busy") } }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        sampling.cancel()
+        stop.store(true, ordering: .relaxed)
         #expect(answers.allSatisfy { (try? $0.result.get().body) == Array("done".utf8) })
         #expect(peak.withLock { $0 } <= 2)
         #expect(peak.withLock { $0 } >= 1)
@@ -120,8 +123,9 @@ import Testing
 
     @Test func aQueuedInvocationWhoseDeadlinePassesFailsWithoutRunning() async throws {
         let harness = try SchedulerHarness()
-        // Version 1 spins for its 2 s timeout and holds the only slot.
-        try await harness.deploy("slow", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 2s"])
+        // Version 1 spins for its 6 s timeout and holds the only slot (long enough that the deploy
+        // below, slow on a loaded machine, ends well before the slot frees).
+        try await harness.deploy("slow", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
         let holder = Task { await harness.invoke("slow") }
         #expect(await harness.eventually { harness.scheduler.pool(function: "slow").running == 1 })
         // Version 2 allows 100 ms: a call queued behind the slot runs out of time while waiting.

@@ -1,24 +1,26 @@
 /// What the gateway needs from the platform behind it: exactly the operations its routes use.
 ///
 /// The gateway parses, authenticates and limits requests, then hands them to a `FunctionPlatform`
-/// and renders the answer. Implementations must never run guest code on the caller's thread when
-/// that thread is an event loop: `invoke` is `async` so that the platform can hop to its own workers.
-/// `invoke` and `isPublic` are started on the connection's event loop (see
-/// ``GatewayConfiguration/invokeOnEventLoop``), so they must not block before they hop (answer
-/// `isPublic` from memory); every other requirement is called from the global executor.
+/// and renders the answer. `invoke` is called on the connection's event loop: it must neither
+/// block nor run guest code there, but hand the work to the platform's own threads and answer
+/// through its completion, from whichever thread finishes. Every other requirement is called from
+/// the global executor.
 ///
 /// Failures are ``PlatformError`` values carrying one of the contract's error codes
 /// (``ErrorCode``); the gateway maps each code to its HTTP status in one place.
 public protocol FunctionPlatform: Sendable {
-    /// Runs (or, with `async`, queues) one invocation of `function`.
+    /// Runs (or, with `async`, queues) one invocation of `function` and answers through `completion`,
+    /// exactly once, on any thread.
     /// - Parameters:
     ///   - version: a pinned version (`?version=N`), or `nil` for the current one.
     ///   - async: `true` for `X-Faas-Async: true`: answer ``InvokeAnswer/Outcome/accepted`` with an activation id.
-    func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer
+    func invoke(
+        function: String, version: Int?, request: FunctionRequest, async: Bool,
+        completion: @escaping @Sendable (InvokeAnswer) -> Void)
 
     /// Whether `function` exists and its manifest says `public: true` (invocable without a token).
     /// Unknown functions are not public. Asked only for an invocation without a valid token when the
-    /// server has one; runs on the event loop like `invoke`, so it must not block.
+    /// server has one.
     func isPublic(function: String) async -> Bool
 
     /// Deploys a `fn.tar.gz` archive as a new version and makes it current.
@@ -53,4 +55,15 @@ public protocol FunctionPlatform: Sendable {
 
     /// Finishes running invocations (within `grace`), flushes activation records and closes storage.
     func shutdown(grace: Duration) async
+}
+
+extension FunctionPlatform {
+    /// ``invoke(function:version:request:async:completion:)`` for async callers.
+    public func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer {
+        await withCheckedContinuation { continuation in
+            invoke(function: function, version: version, request: request, async: async) {
+                continuation.resume(returning: $0)
+            }
+        }
+    }
 }

@@ -17,33 +17,19 @@ public final class SchedulerPlatform: FunctionPlatform {
         self.registry = registry
     }
 
-    public func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer {
-        let answer = await scheduler.invoke(
+    public func invoke(
+        function: String, version: Int?, request: FunctionRequest, async: Bool,
+        completion: @escaping @Sendable (InvokeAnswer) -> Void
+    ) {
+        scheduler.invoke(
             function: function, version: version,
             request: InvocationRequest(
                 method: request.method, path: request.path, query: request.query,
                 headers: request.headers.map { HTTPField(name: $0.name, value: $0.value) }, body: request.body),
-            async: async)
-        let outcome: InvokeAnswer.Outcome
-        switch answer.result {
-        case .success where answer.isAccepted:
-            outcome = .accepted
-        case .success(let response):
-            outcome = .response(
-                FunctionResponse(
-                    status: response.status, headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
-                    body: response.body))
-        case .failure(let failure):
-            outcome = .failure(PlatformError(failure))
+            async: async
+        ) { answer in
+            completion(InvokeAnswer(answer))
         }
-        let start: Gateway.StartKind? =
-            switch answer.start {
-            case .cold?: .cold
-            case .warm?: .warm
-            case nil: nil
-            }
-        return InvokeAnswer(
-            activation: answer.activation, start: start, durationUs: answer.duration.microseconds, outcome: outcome)
     }
 
     public func isPublic(function: String) async -> Bool {
@@ -157,6 +143,32 @@ public final class SchedulerPlatform: FunctionPlatform {
             }
         }
         return try result.get()
+    }
+}
+
+extension InvokeAnswer {
+    /// The scheduler's answer in the gateway's terms.
+    init(_ answer: InvocationAnswer) {
+        let outcome: Outcome
+        switch answer.result {
+        case .success where answer.isAccepted:
+            outcome = .accepted
+        case .success(let response):
+            outcome = .response(
+                FunctionResponse(
+                    status: response.status,
+                    headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) }, body: response.body))
+        case .failure(let failure):
+            outcome = .failure(PlatformError(failure))
+        }
+        let start: Gateway.StartKind? =
+            switch answer.start {
+            case .cold?: .cold
+            case .warm?: .warm
+            case nil: nil
+            }
+        self.init(
+            activation: answer.activation, start: start, durationUs: answer.duration.microseconds, outcome: outcome)
     }
 }
 

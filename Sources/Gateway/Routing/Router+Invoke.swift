@@ -4,17 +4,50 @@ import NIOHTTP1
 extension Router {
     /// `/invoke/{name}[/{rest}]`: authorizes, runs the function and writes its bytes as they are
     /// (no JSON on the success path), with the activation headers.
-    func invoke(name: String, rest: String, request: GatewayRequest) async throws(PlatformError) -> GatewayResponse {
-        if authenticator.isEnabled, !authenticator.authorizes(request.headers),
-            await !platform.isPublic(function: name)
-        {
-            throw PlatformError(.unauthorized, "function '\(name)' is not public: it needs 'Authorization: Bearer <token>'")
+    ///
+    /// Called on the connection's event loop; never blocks it: the platform runs the function on
+    /// its own threads and `completion` gets the answer on whichever thread finishes (a worker
+    /// thread for a run, this one for an answer known at once).
+    func invoke(
+        name: String, rest: String, request: GatewayRequest,
+        completion: @escaping @Sendable (GatewayResponse) -> Void
+    ) {
+        let version: Int?
+        let isAsync: Bool
+        do {
+            version = try QueryParameters(request.query).integer("version", in: 1...Int(Int32.max))
+            isAsync = try Self.asyncFlag(request.headers)
+        } catch {
+            return completion(.error(error))
         }
-        let version = try QueryParameters(request.query).integer("version", in: 1...Int(Int32.max))
-        let isAsync = try Self.asyncFlag(request.headers)
-        let answer = await platform.invoke(
-            function: name, version: version, request: functionRequest(rest: rest, request: request), async: isAsync)
+        let functionRequest = functionRequest(rest: rest, request: request)
+        let platform = self.platform
+        let run: @Sendable () -> Void = {
+            platform.invoke(function: name, version: version, request: functionRequest, async: isAsync) { answer in
+                completion(Self.response(for: answer))
+            }
+        }
+        guard authenticator.isEnabled, !authenticator.authorizes(request.headers) else { return run() }
+        // No valid token: only a public function may run. Whether it is may need the registry.
+        Task {
+            guard await platform.isPublic(function: name) else {
+                return completion(
+                    .error(.unauthorized, "function '\(name)' is not public: it needs 'Authorization: Bearer <token>'"))
+            }
+            run()
+        }
+    }
 
+    /// The same, for async callers.
+    func invoke(name: String, rest: String, request: GatewayRequest) async -> GatewayResponse {
+        await withCheckedContinuation { continuation in
+            invoke(name: name, rest: rest, request: request) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// The function's answer as HTTP: its status, headers and bytes, or the contract's error, plus
+    /// the activation headers.
+    private static func response(for answer: InvokeAnswer) -> GatewayResponse {
         var response: GatewayResponse
         switch answer.outcome {
         case .response(let result) where (200...599).contains(result.status):

@@ -20,7 +20,7 @@ struct Router: Sendable {
         case .healthz:
             return .text(.ok, "ok")
         case .invoke(let name, let rest):
-            return try await invoke(name: name, rest: rest, request: request)
+            return await invoke(name: name, rest: rest, request: request)
         default:
             break
         }

@@ -22,10 +22,6 @@ public struct GatewayConfiguration: Sendable {
     public var lingerTimeout: Duration = .seconds(2)
     /// Open connections beyond this are closed as soon as they are accepted. Default 4,096.
     public var maxConnections: Int = 4096
-    /// Start each invocation's task on its connection's event loop (no thread hop for the gateway's
-    /// own work). Safe only because ``FunctionPlatform/invoke(function:version:request:async:)`` never
-    /// blocks: it hands guest execution and blocking I/O to its own threads. Default `true`.
-    public var invokeOnEventLoop: Bool = true
     /// How long a shutdown waits for running requests before closing their connections. Default 30 s.
     public var shutdownGrace: Duration = .seconds(30)
 

@@ -66,8 +66,7 @@ public final class GatewayServer: Sendable {
         let limits = HTTPConnectionHandler.Limits(
             maxBodyBytes: configuration.maxBodyBytes, maxDeployBytes: configuration.maxDeployBytes,
             lingerTimeout: .nanoseconds(Self.nanoseconds(configuration.lingerTimeout)),
-            requestTimeout: .nanoseconds(Self.nanoseconds(configuration.requestTimeout)),
-            invokeOnEventLoop: configuration.invokeOnEventLoop)
+            requestTimeout: .nanoseconds(Self.nanoseconds(configuration.requestTimeout)))
         let idle = TimeAmount.nanoseconds(Self.nanoseconds(configuration.idleTimeout))
         let tracker = self.tracker
         let logger = self.logger

@@ -5,8 +5,9 @@ import NIOHTTP1
 /// One connection's request handling, confined to its event loop.
 ///
 /// Bodies are collected into a buffer bounded by the route's limit: past it the handler answers 413 at
-/// once and keeps nothing more. Complete requests go to the ``Router`` in a task (off the event loop);
-/// the answer comes back to the loop to be written. Keep-alive, `Connection: close` and HTTP/1.0 are
+/// once and keeps nothing more. Complete requests go to the ``Router``: invocations straight to the
+/// platform (which runs guests on its own threads), other routes in a task off the event loop; the
+/// answer comes back to the loop to be written. Keep-alive, `Connection: close` and HTTP/1.0 are
 /// honoured: when the request does not keep the connection alive, the connection closes after the answer.
 final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -18,7 +19,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var maxDeployBytes: Int
         var lingerTimeout: TimeAmount
         var requestTimeout: TimeAmount
-        var invokeOnEventLoop: Bool
     }
 
     private enum State {
@@ -45,10 +45,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var method = HTTPMethod.GET
     private var path = ""
     private var started = NIODeadline.now()
-    /// Closes the connection if the current request has not arrived whole in time.
+    /// Closes the connection if the current request has not arrived whole in time (armed only when a
+    /// request spans more than one read).
     private var receiveTimer: Scheduled<Void>?
-    /// Runs this connection's request tasks on its event loop (made on first use).
-    private var executor: EventLoopTaskExecutor?
 
     init(router: Router, limits: Limits, logger: Logger) {
         self.router = router
@@ -61,6 +60,31 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .head(let head): receiveHead(head, context: context)
         case .body(let chunk): receiveBody(chunk, context: context)
         case .end: receiveEnd(context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // A request that arrived whole in this read needs no timer; one still arriving gets one,
+        // measured from its head.
+        switch state {
+        case .receiving, .discarding:
+            if receiveTimer == nil { armReceiveTimer(context: context) }
+        case .idle, .processing, .closing:
+            break
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// Closes the connection if the current request has not arrived whole `requestTimeout` after its head.
+    private func armReceiveTimer(context: ChannelHandlerContext) {
+        receiveTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: started + limits.requestTimeout) {
+            switch self.state {
+            case .receiving, .discarding:
+                self.logger.debug("closing a connection whose request did not arrive in time", metadata: ["faas.path": "\(self.path)"])
+                context.close(promise: nil)
+            case .idle, .processing, .closing:
+                break
+            }
         }
     }
 
@@ -92,15 +116,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = state else { return }
         started = .now()
-        receiveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.requestTimeout) {
-            switch self.state {
-            case .receiving, .discarding:
-                self.logger.debug("closing a connection whose request did not arrive in time", metadata: ["faas.path": "\(self.path)"])
-                context.close(promise: nil)
-            case .idle, .processing, .closing:
-                break
-            }
-        }
         keepAlive = head.isKeepAlive
         version = head.version
         method = head.method
@@ -165,13 +180,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let request = GatewayRequest(method: method, route: route, query: query, headers: headers, body: body)
             let router = self.router
             let promise = context.eventLoop.makePromise(of: GatewayResponse.self)
-            if case .invoke = route, limits.invokeOnEventLoop {
-                // The hot path: no hop unless the platform makes one (to run the guest on its threads).
-                let executor = self.executor ?? EventLoopTaskExecutor(loop: context.eventLoop)
-                self.executor = executor
-                Task(executorPreference: executor) {
-                    promise.succeed(await router.respond(to: request))
-                }
+            if case .invoke(let name, let rest) = route {
+                // The hot path: no task; the platform hands the guest to its threads and the answer
+                // comes back to this loop through the promise.
+                router.invoke(name: name, rest: rest, request: request) { promise.succeed($0) }
             } else {
                 // Management calls may touch storage: they run on the global executor, off the loop.
                 promise.completeWithTask { await router.respond(to: request) }

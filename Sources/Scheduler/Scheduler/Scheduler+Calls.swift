@@ -23,12 +23,12 @@ extension Scheduler: CallHandler {
             return error.code == "not_found"
                 ? .notFound : .failed(InvocationFailure(.unavailable, error.message))
         }
-        let admitted = state.withLock { state -> Bool in
-            guard !state.shuttingDown, state.functions[function]?.admission.tryAcquire() == true else { return false }
+        let admitted = state.withLock { state -> (CompartmentHandle?)? in
+            guard !state.shuttingDown, state.functions[function]?.admission.tryAcquire() == true else { return nil }
             state.runningInvocations += 1
-            return true
+            return .some(Self.checkout(&state, runtime))
         }
-        guard admitted else {
+        guard let handle = admitted else {
             return .failed(InvocationFailure(.unavailable, "\(function) has no free slot for a CAP-Call"))
         }
         let arrival = ContinuousClock.now
@@ -39,7 +39,7 @@ extension Scheduler: CallHandler {
         let calleeDeadline = min(deadline, arrival + runtime.manifest.timeout)
         CallDepth.current = depth + 1
         let execution = execute(
-            runtime, request: request, context: InvocationContext(activation: activation, deadline: calleeDeadline))
+            runtime, on: handle, request: request, context: InvocationContext(activation: activation, deadline: calleeDeadline))
         CallDepth.current = depth
         let answer = finishRecord(
             runtime, activation: activation, arrival: arrival, queueWait: .zero, execution: execution, failure: nil,

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Registry
 public import Sandbox
@@ -12,159 +13,217 @@ extension Scheduler {
     public func invoke(
         function: String, version: Int?, request: InvocationRequest, async isAsync: Bool = false
     ) async -> InvocationAnswer {
-        let arrival = ContinuousClock.now
-        let runtime: VersionRuntime
-        do {
-            runtime = try await self.runtime(for: function, version: version)
-        } catch {
-            return InvocationAnswer(activation: nil, start: nil, duration: .now - arrival, result: .failure(error))
-        }
-        let deadline = arrival + runtime.manifest.timeout
-        let activation = ActivationID.make()
-
-        let admitted = admit(runtime)
-        guard let ticket = admitted.ticket else {
-            return InvocationAnswer(
-                activation: nil, start: nil, duration: .now - arrival, result: .failure(admitted.failure!))
-        }
-        if isAsync {
-            record(runtime, activation: activation, status: .queued)
-            Task {
-                _ = await self.perform(
-                    runtime, ticket: ticket, waits: admitted.waits, request: request,
-                    activation: activation, arrival: arrival, deadline: deadline, storeResult: true)
+        await withCheckedContinuation { continuation in
+            invoke(function: function, version: version, request: request, async: isAsync) {
+                continuation.resume(returning: $0)
             }
-            return InvocationAnswer(
-                activation: activation, start: nil, duration: .now - arrival,
-                result: .success(InvocationResponse(status: 202, headers: [], body: [])), isAccepted: true)
         }
-        return await perform(
-            runtime, ticket: ticket, waits: admitted.waits, request: request, activation: activation,
-            arrival: arrival, deadline: deadline, storeResult: false)
     }
 
-    /// The admission decision for one arriving invocation.
-    private func admit(_ runtime: VersionRuntime) -> (ticket: UInt64?, waits: Bool, failure: SchedulerFailure?) {
-        state.withLock { state in
-            guard !state.shuttingDown else {
-                return (nil, false, .unavailable("the gateway is shutting down"))
+    /// The same, answering through `completion` instead of suspending a task.
+    ///
+    /// Never blocks the caller (an event loop may call it): admission takes the scheduler's lock
+    /// once, the guest runs on a worker thread, and `completion` is called exactly once, on the
+    /// thread that finishes the invocation (usually a worker), or on the caller's thread for an
+    /// answer known at once (a refusal, a 202).
+    public func invoke(
+        function: String, version: Int?, request: InvocationRequest, async isAsync: Bool = false,
+        completion: @escaping @Sendable (InvocationAnswer) -> Void
+    ) {
+        admitOrLoad(
+            function: function, version: version, request: request, isAsync: isAsync, arrival: .now,
+            completion: completion)
+    }
+
+    private func admitOrLoad(
+        function: String, version: Int?, request: InvocationRequest, isAsync: Bool, arrival: ContinuousClock.Instant,
+        completion: @escaping @Sendable (InvocationAnswer) -> Void
+    ) {
+        let activation = ActivationID.make()
+        // An async invocation is answered 202 at admission; its outcome goes to the record only.
+        let answer: @Sendable (InvocationAnswer) -> Void
+        if isAsync { answer = { _ in } } else { answer = completion }
+        let admitted = admit(function: function, version: version, arrival: arrival) { runtime in
+            PendingInvocation(
+                runtime: runtime, request: request, activation: activation, arrival: arrival,
+                deadline: arrival + runtime.manifest.timeout, storeResult: isAsync,
+                completion: answer)
+        }
+        switch admitted {
+        case .notLoaded:
+            // The first invocation of this version: read and parse its image off the caller's thread.
+            io.async {
+                do throws(SchedulerFailure) {
+                    _ = try self.runtimeBlocking(for: function, version: version)
+                } catch {
+                    return completion(InvocationAnswer(activation: nil, start: nil, duration: .now - arrival, result: .failure(error)))
+                }
+                self.admitOrLoad(
+                    function: function, version: version, request: request, isAsync: isAsync, arrival: arrival,
+                    completion: completion)
             }
-            guard var entry = state.functions[runtime.function] else {
-                return (nil, false, .notFound("function \(runtime.function) was removed"))
+        case .refused(let failure):
+            completion(InvocationAnswer(activation: nil, start: nil, duration: .now - arrival, result: .failure(failure)))
+        case .run(let invocation, let handle):
+            if isAsync { accept(invocation, completion: completion) }
+            workers.submit(key: function) { self.run(invocation, on: handle) }
+        case .queued(let invocation):
+            if isAsync { accept(invocation, completion: completion) }
+        }
+    }
+
+    /// Records a queued async activation and answers 202 with its id.
+    private func accept(_ invocation: PendingInvocation, completion: @Sendable (InvocationAnswer) -> Void) {
+        record(invocation.runtime, activation: invocation.activation, status: .queued)
+        completion(
+            InvocationAnswer(
+                activation: invocation.activation, start: nil, duration: .now - invocation.arrival,
+                result: .success(InvocationResponse(status: 202, headers: [], body: [])), isAccepted: true))
+    }
+
+    private enum Admitted {
+        /// Run now, on this compartment (nil: create one, a cold start).
+        case run(PendingInvocation, CompartmentHandle?)
+        /// In the function's queue; a finishing invocation or the deadline sweep takes it out.
+        case queued(PendingInvocation)
+        case refused(SchedulerFailure)
+        /// The version is not in memory yet.
+        case notLoaded
+    }
+
+    /// The admission decision for one arriving invocation, with the runtime lookup and the
+    /// compartment checkout under one acquisition of the lock.
+    private func admit(
+        function: String, version: Int?, arrival: ContinuousClock.Instant,
+        _ makeInvocation: (VersionRuntime) -> PendingInvocation
+    ) -> Admitted {
+        var armSweep: ContinuousClock.Instant?
+        let admitted: Admitted = state.withLock { state in
+            guard !state.shuttingDown else { return .refused(.unavailable("the gateway is shutting down")) }
+            guard let entry = state.functions[function], let runtime = entry.runtimes[version ?? entry.current] else {
+                return .notLoaded
             }
+            let invocation = makeInvocation(runtime)
             let ticket = state.nextTicket
             state.nextTicket += 1
-            defer { state.functions[runtime.function] = entry }
-            switch entry.admission.arrive(ticket) {
+            switch state.functions[function]!.admission.arrive(ticket) {
             case .run:
                 state.runningInvocations += 1
-                return (ticket, false, nil)
+                return .run(invocation, Self.checkout(&state, runtime))
             case .wait:
-                entry.waiters[ticket] = .pending
-                return (ticket, true, nil)
+                var queued = invocation
+                queued.waited = true
+                state.functions[function]!.waiters[ticket] = queued
+                if state.waitSweepAt.map({ invocation.deadline < $0 }) ?? true {
+                    state.waitSweepAt = invocation.deadline
+                    armSweep = invocation.deadline
+                }
+                return .queued(queued)
             case .reject:
-                return (
-                    nil, false,
+                return .refused(
                     SchedulerFailure(
                         code: "too_many_requests",
-                        message: "\(runtime.function) is at its concurrency limit (\(entry.admission.concurrency)) "
+                        message: "\(function) is at its concurrency limit (\(entry.admission.concurrency)) "
                             + "and its queue (\(entry.admission.queueLimit)) is full",
-                        retryAfterSeconds: entry.retryAfterSeconds)
-                )
+                        retryAfterSeconds: entry.retryAfterSeconds))
             }
         }
-    }
-
-    /// Waits for a slot if needed, runs the invocation on a worker thread, records the activation.
-    private func perform(
-        _ runtime: VersionRuntime, ticket: UInt64, waits: Bool, request: InvocationRequest, activation: String,
-        arrival: ContinuousClock.Instant, deadline: ContinuousClock.Instant, storeResult: Bool
-    ) async -> InvocationAnswer {
-        if waits {
-            let admittedInTime = await waitForSlot(runtime.function, ticket: ticket, deadline: deadline)
-            let queueWait = ContinuousClock.now - arrival
-            metrics.queueWait(function: runtime.function, duration: queueWait)
-            guard admittedInTime else {
-                let failure = SchedulerFailure.timeout(
-                    "\(runtime.function) waited \(runtime.manifest.timeout) in the queue without a free compartment")
-                finishRecord(
-                    runtime, activation: activation, arrival: arrival, queueWait: queueWait, execution: nil,
-                    failure: failure, storeResult: storeResult)
-                return InvocationAnswer(activation: activation, start: nil, duration: .now - arrival, result: .failure(failure))
-            }
-        }
-        let queueWait = ContinuousClock.now - arrival
-        if storeResult {
-            record(runtime, activation: activation, status: .running)
-        }
-        let context = InvocationContext(activation: activation, deadline: deadline)
-        let execution = await workers.run(key: runtime.function) {
-            self.execute(runtime, request: request, context: context)
-        }
-        return finishRecord(
-            runtime, activation: activation, arrival: arrival, queueWait: queueWait, execution: execution,
-            failure: nil, storeResult: storeResult)
-    }
-
-    /// Parks until admitted (true) or until the deadline passes while still queued (false).
-    private func waitForSlot(_ function: String, ticket: UInt64, deadline: ContinuousClock.Instant) async -> Bool {
-        let timer = Task {
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            self.expireWaiter(function, ticket: ticket)
-        }
-        let admitted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let early: Bool? = state.withLock { state in
-                switch state.functions[function]?.waiters[ticket] {
-                case .admitted?:
-                    state.functions[function]?.waiters[ticket] = nil
-                    return true
-                case .pending?:
-                    state.functions[function]?.waiters[ticket] = .parked(continuation)
-                    return nil
-                case .parked?, nil:
-                    return false  // expired before parking
-                }
-            }
-            if let early { continuation.resume(returning: early) }
-        }
-        timer.cancel()
+        if let armSweep { scheduleWaitSweep(at: armSweep) }
         return admitted
     }
 
-    /// The deadline of a queued ticket passed: take it out of the queue if it is still there.
-    private func expireWaiter(_ function: String, ticket: UInt64) {
-        let continuation: CheckedContinuation<Bool, Never>? = state.withLock { state in
-            guard var entry = state.functions[function], entry.admission.cancel(ticket) else { return nil }
-            defer { state.functions[function] = entry }
-            let waiter = entry.waiters.removeValue(forKey: ticket)
-            if case .parked(let continuation)? = waiter { return continuation }
-            return nil  // not parked yet: the missing entry tells waitForSlot it expired
-        }
-        continuation?.resume(returning: false)
+    /// Takes a sealed compartment of `runtime` for an admitted invocation, if the pool has one (lock held).
+    static func checkout(_ state: inout State, _ runtime: VersionRuntime) -> CompartmentHandle? {
+        guard let taken = runtime.pool.checkout() else { return nil }
+        taken.isRunning = true
+        state.runningHandles[taken.id] = taken
+        return taken
     }
 
-    /// Hands a freed slot to the next waiting ticket, or releases it (lock held). Returns the
-    /// continuation to resume once the lock is released.
-    static func releaseSlot(_ state: inout State, function: String) -> CheckedContinuation<Bool, Never>? {
-        guard var entry = state.functions[function] else {
+    /// Runs an admitted invocation on the current (worker) thread, records it and answers.
+    private func run(_ invocation: PendingInvocation, on handle: CompartmentHandle?) {
+        let runtime = invocation.runtime
+        let queueWait = ContinuousClock.now - invocation.arrival
+        if invocation.waited { metrics.queueWait(function: runtime.function, duration: queueWait) }
+        if invocation.storeResult {
+            record(runtime, activation: invocation.activation, status: .running)
+        }
+        let context = InvocationContext(activation: invocation.activation, deadline: invocation.deadline)
+        let execution = execute(runtime, on: handle, request: invocation.request, context: context)
+        invocation.completion(
+            finishRecord(
+                runtime, activation: invocation.activation, arrival: invocation.arrival, queueWait: queueWait,
+                execution: execution, failure: nil, storeResult: invocation.storeResult))
+    }
+
+    // MARK: - Queue deadlines
+
+    /// Sweeps the queues when `deadline` passes. One timer serves every queued invocation: a new
+    /// one is armed only when a waiter's deadline is earlier than the armed one (the older timer
+    /// then finds itself superseded and does nothing).
+    private func scheduleWaitSweep(at deadline: ContinuousClock.Instant) {
+        let delay = max(.zero, deadline - .now)
+        io.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: delay.nanoseconds))) { [weak self] in
+            self?.sweepExpiredWaiters(armedFor: deadline)
+        }
+    }
+
+    /// Answers `timeout` to every queued invocation whose deadline has passed, and re-arms the
+    /// sweep for the earliest deadline left.
+    private func sweepExpiredWaiters(armedFor armed: ContinuousClock.Instant) {
+        let now = ContinuousClock.now
+        var expired: [PendingInvocation] = []
+        let next: ContinuousClock.Instant? = state.withLock { state in
+            guard state.waitSweepAt == armed else { return nil }  // superseded by an earlier deadline
+            guard armed <= now else { return armed }  // the timer fired a little early
+            var earliest: ContinuousClock.Instant?
+            for name in Array(state.functions.keys) {
+                guard !(state.functions[name]?.waiters.isEmpty ?? true) else { continue }
+                if let next = state.functions[name]!.expireWaiters(now: now, into: &expired),
+                    earliest.map({ next < $0 }) ?? true
+                {
+                    earliest = next
+                }
+            }
+            state.waitSweepAt = earliest
+            return earliest
+        }
+        if let next { scheduleWaitSweep(at: next) }
+        for invocation in expired {
+            let runtime = invocation.runtime
+            let queueWait = now - invocation.arrival
+            metrics.queueWait(function: runtime.function, duration: queueWait)
+            let failure = SchedulerFailure.timeout(
+                "\(runtime.function) waited \(runtime.manifest.timeout) in the queue without a free compartment")
+            invocation.completion(
+                finishRecord(
+                    runtime, activation: invocation.activation, arrival: invocation.arrival, queueWait: queueWait,
+                    execution: nil, failure: failure, storeResult: invocation.storeResult))
+        }
+    }
+
+    // MARK: - Slots
+
+    /// Hands a freed slot to the next queued invocation, with a sealed compartment if its pool has
+    /// one, or releases it (lock held). The caller submits the returned invocation once the lock
+    /// is released.
+    static func releaseSlot(_ state: inout State, function: String) -> (PendingInvocation, CompartmentHandle?)? {
+        guard state.functions[function] != nil, let next = state.functions[function]!.admission.finish() else {
             state.runningInvocations -= 1
             return nil
         }
-        defer { state.functions[function] = entry }
-        guard let next = entry.admission.finish() else {
+        guard let invocation = state.functions[function]!.waiters.removeValue(forKey: next) else {
+            // Every queued ticket has its invocation; keep the count right if one ever does not.
             state.runningInvocations -= 1
             return nil
         }
-        switch entry.waiters[next] {
-        case .parked(let continuation)?:
-            entry.waiters[next] = nil
-            return continuation
-        case .pending?:
-            entry.waiters[next] = .admitted
-            return nil
-        case .admitted?, nil:
-            return nil
-        }
+        return (invocation, checkout(&state, invocation.runtime))
+    }
+
+    /// Runs the invocation a freed slot went to.
+    func dispatch(_ next: (PendingInvocation, CompartmentHandle?)?) {
+        guard let (invocation, handle) = next else { return }
+        workers.submit(key: invocation.runtime.function) { self.run(invocation, on: handle) }
     }
 
     /// What happened on the worker thread.
@@ -175,19 +234,16 @@ extension Scheduler {
         var initTime: Duration
     }
 
-    /// Runs one admitted invocation on the current (worker) thread: a sealed compartment if the
-    /// pool has one, else a new one (a cold start); then returns or destroys it and frees the slot.
-    func execute(_ runtime: VersionRuntime, request: InvocationRequest, context: InvocationContext) -> Execution {
+    /// Runs one admitted invocation on the current (worker) thread on `handle` (checked out at
+    /// admission), or on a new compartment when there was none (a cold start); then returns or
+    /// destroys the compartment and frees the slot.
+    func execute(
+        _ runtime: VersionRuntime, on handle: CompartmentHandle?, request: InvocationRequest,
+        context: InvocationContext
+    ) -> Execution {
         var start = StartKind.warm
         var initTime = Duration.zero
-        var handle: CompartmentHandle? = state.withLock { state in
-            let taken = runtime.pool.checkout()
-            if let taken {
-                taken.isRunning = true
-                state.runningHandles[taken.id] = taken
-            }
-            return taken
-        }
+        var handle = handle
         if handle == nil {
             start = .cold
             let began = ContinuousClock.now
@@ -200,8 +256,7 @@ extension Scheduler {
                 }
                 handle = created
             } catch {
-                let next = state.withLock { Self.releaseSlot(&$0, function: runtime.function) }
-                next?.resume(returning: true)
+                dispatch(state.withLock { Self.releaseSlot(&$0, function: runtime.function) })
                 return Execution(outcome: nil, failure: error, start: start, initTime: .now - began)
             }
             initTime = .now - began
@@ -211,21 +266,20 @@ extension Scheduler {
         let outcome = compartment.compartment.invoke(request, context: context)
         let reusable = compartment.compartment.state == .sealed
         let memory = compartment.compartment.memoryBytes
-        let (returned, next): (WarmPool<CompartmentHandle>.Return, CheckedContinuation<Bool, Never>?) =
-            state.withLock { state in
-                compartment.isRunning = false
-                compartment.invocations += 1
-                state.runningHandles[compartment.id] = nil
-                state.liveMemoryBytes += memory - compartment.memoryBytes
-                compartment.memoryBytes = memory
-                let returned = runtime.pool.checkin(compartment, reusable: reusable, now: clock.now())
-                if case .success(_, let report) = outcome, var entry = state.functions[runtime.function] {
-                    entry.averageRun = (entry.averageRun * 7 + report.runTime) / 8
-                    state.functions[runtime.function] = entry
-                }
-                return (returned, Self.releaseSlot(&state, function: runtime.function))
+        let (returned, next) = state.withLock { state in
+            compartment.isRunning = false
+            compartment.invocations += 1
+            state.runningHandles[compartment.id] = nil
+            state.liveMemoryBytes += memory - compartment.memoryBytes
+            compartment.memoryBytes = memory
+            let returned = runtime.pool.checkin(compartment, reusable: reusable, now: clock.now())
+            if case .success(_, let report) = outcome, state.functions[runtime.function] != nil {
+                let average = state.functions[runtime.function]!.averageRun
+                state.functions[runtime.function]!.averageRun = (average * 7 + report.runTime) / 8
             }
-        next?.resume(returning: true)
+            return (returned, Self.releaseSlot(&state, function: runtime.function))
+        }
+        dispatch(next)
         if case .destroy(let dead) = returned {
             destroy([dead])
             refill(runtime)
@@ -234,17 +288,41 @@ extension Scheduler {
     }
 }
 
-/// Activation ids: 32 lowercase hex digits from the system's random generator.
+/// Activation ids: 32 lowercase hex digits, unique within the process and unpredictable across
+/// processes.
+///
+/// A random 64-bit prefix drawn once, then a counter scrambled by a keyed bijection (so no two
+/// ids of one process collide): one atomic add per id instead of a `getrandom` call.
 enum ActivationID {
-    static func make() -> String {
+    private static let seed: (prefix: UInt64, key: UInt64) = {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        return (generator.next(), generator.next())
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func make() -> String {
+        let count = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        return hex(seed.prefix, scramble(count ^ seed.key))
     }
 
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// The splitmix64 finaliser: a bijection on 64-bit values.
+    private static func scramble(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    private static func hex(_ high: UInt64, _ low: UInt64) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            digits.withUTF8Buffer { digits in
+                for index in 0..<16 {
+                    buffer[index] = digits[Int((high >> UInt64(60 - 4 * index)) & 0xF)]
+                    buffer[16 + index] = digits[Int((low >> UInt64(60 - 4 * index)) & 0xF)]
+                }
+            }
+            return 32
+        }
     }
 }

@@ -87,18 +87,22 @@ extension Scheduler {
                 }
             }) ?? .failure(.unavailable("registry unavailable"))
         try outcome.get()
-        let drained: [CompartmentHandle] = state.withLock { state in
-            guard var entry = state.functions.removeValue(forKey: function) else { return [] }
+        let (drained, waiters): ([CompartmentHandle], [PendingInvocation]) = state.withLock { state in
+            guard let entry = state.functions.removeValue(forKey: function) else { return ([], []) }
             var drained: [CompartmentHandle] = []
             for runtime in entry.runtimes.values { drained += runtime.pool.drain() }
-            // Waiters of a removed function get a free slot and find the function gone when they run.
-            for (_, waiter) in entry.waiters {
-                if case .parked(let continuation) = waiter { continuation.resume(returning: false) }
-            }
-            entry.waiters.removeAll()
-            return drained
+            return (drained, Array(entry.waiters.values))
         }
         destroy(drained)
+        // Queued invocations of a removed function will not run: they hear so now.
+        for invocation in waiters {
+            invocation.completion(
+                finishRecord(
+                    invocation.runtime, activation: invocation.activation, arrival: invocation.arrival,
+                    queueWait: .now - invocation.arrival, execution: nil,
+                    failure: .notFound("\(function) was removed while this invocation waited"),
+                    storeResult: invocation.storeResult))
+        }
         metrics.compartments(function: function, sealed: 0, running: 0)
     }
 

@@ -41,6 +41,8 @@ public final class Scheduler: Sendable {
         /// Compartments checked out by a worker thread, for `/cvms`.
         var runningHandles: [UInt64: CompartmentHandle] = [:]
         var shuttingDown = false
+        /// When the armed sweep of queue deadlines fires, if one is armed.
+        var waitSweepAt: ContinuousClock.Instant?
     }
 
     /// - Parameters:

@@ -27,19 +27,10 @@ struct FunctionState {
     var current: Int
     var admission: Admission
     var runtimes: [Int: VersionRuntime] = [:]
-    /// Waiting invocations by ticket.
-    var waiters: [UInt64: Waiter] = [:]
+    /// Queued invocations by ticket; the order is the admission's.
+    var waiters: [UInt64: PendingInvocation] = [:]
     /// A moving average of run time, for the Retry-After estimate.
     var averageRun: Duration = .milliseconds(10)
-
-    enum Waiter {
-        /// Queued; its task has not parked yet.
-        case pending
-        /// Admitted before its task parked.
-        case admitted
-        /// Parked; resumed with true when admitted, false when its deadline passed.
-        case parked(CheckedContinuation<Bool, Never>)
-    }
 
     init(current: Int, manifest: Manifest) {
         self.current = current
@@ -52,5 +43,22 @@ struct FunctionState {
         let rounds = Double(admission.queued + 1) / Double(max(1, admission.concurrency))
         let seconds = rounds * Double(averageRun.nanoseconds) / 1e9
         return max(1, Int(seconds.rounded(.up)))
+    }
+
+    /// Takes the queued invocations whose deadline has passed out of the queue; returns the
+    /// earliest deadline among those still waiting.
+    mutating func expireWaiters(now: ContinuousClock.Instant, into expired: inout [PendingInvocation])
+        -> ContinuousClock.Instant?
+    {
+        var earliest: ContinuousClock.Instant?
+        for (ticket, waiter) in waiters {
+            if waiter.deadline <= now {
+                if admission.cancel(ticket) { expired.append(waiter) }
+                waiters[ticket] = nil
+            } else if earliest.map({ waiter.deadline < $0 }) ?? true {
+                earliest = waiter.deadline
+            }
+        }
+        return earliest
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import Scheduler
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Threads that run guest code (default: one per core).")
+    var workers: Int = SchedulerConfiguration.defaultWorkerThreads
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         let loopback = GatewayConfiguration.isLoopback(host: host)
@@ -43,6 +47,7 @@ struct Serve: AsyncParsableCommand {
         if !loopback, token.isEmpty, !insecure {
             throw ValidationError("refusing to listen on \(host) without a token; set --token (or FAAS_TOKEN) or pass --insecure")
         }
+        guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -59,7 +64,7 @@ struct Serve: AsyncParsableCommand {
         configuration.insecure = insecure
         let options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
-            logger: logger)
+            logger: logger, workerThreads: workers)
         let platform = try await PlatformFactory.make(options)
         if examples {
             guard let directory = ExampleDeployer.locate() else {

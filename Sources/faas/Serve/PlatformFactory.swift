@@ -9,6 +9,8 @@ struct ServeOptions: Sendable {
     /// Holds `registry.sqlite` and `images/`.
     var dataDirectory: String
     var logger: Logger
+    /// Threads that run guest code.
+    var workerThreads = SchedulerConfiguration.defaultWorkerThreads
 }
 
 /// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
@@ -17,7 +19,9 @@ enum PlatformFactory {
     static func make(_ options: ServeOptions) async throws -> any FunctionPlatform {
         let registry = try FunctionRegistry.open(directory: options.dataDirectory, logger: options.logger)
         let scheduler = Scheduler(
-            registry: registry, intravisor: Intravisor(), logger: options.logger.with(label: "faas.scheduler"))
+            registry: registry, intravisor: Intravisor(),
+            configuration: SchedulerConfiguration(workerThreads: options.workerThreads),
+            logger: options.logger.with(label: "faas.scheduler"))
         await scheduler.start()
         return SchedulerPlatform(scheduler: scheduler, registry: registry)
     }
