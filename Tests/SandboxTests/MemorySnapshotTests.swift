@@ -1,3 +1,4 @@
+import SandboxTesting
 import Testing
 
 @testable import Sandbox
