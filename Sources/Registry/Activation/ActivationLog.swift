@@ -6,9 +6,10 @@ public import Logging
 
 /// The activation history, written off the invocation path.
 ///
-/// `record` only puts the record in memory and wakes a background writer thread, which writes what
-/// has gathered in one transaction every ``ActivationLimits/flushInterval`` (or sooner when a batch
-/// fills or someone calls ``flush()``). Reads see records still in memory, so a record an API call
+/// `record` only appends the record to memory (in order, so batches need no sorting); a background
+/// writer thread writes what has gathered in one transaction every ``ActivationLimits/flushInterval``
+/// (or sooner when a batch fills or someone calls ``flush()``). The writer is woken only when work
+/// appears after a pause or a batch fills, not once per record. Reads see records still in memory, so a record an API call
 /// has reported can always be read back, before and after it reaches the database. A record leaves
 /// memory only after the transaction holding it has committed.
 public final class ActivationLog: Sendable {
@@ -89,7 +90,7 @@ public final class ActivationLog: Sendable {
         var failures = 0
         while let batch = pending.nextBatch(interval: interval, size: limits.batchSize) {
             do {
-                try store.write(batch.map(\.record), limits: limits)
+                try store.write(batch.records, limits: limits)
                 pending.written(batch)
                 failures = 0
             } catch {

@@ -5,14 +5,22 @@ import Foundation
 ///
 /// `@unchecked Sendable`: every stored property is read and written only while `condition` is locked.
 final class PendingActivations: @unchecked Sendable {
-    struct Entry {
-        var sequence: UInt64
-        var record: ActivationRecord
+    /// Records taken for one transaction: every record still pending before `end`, oldest first.
+    struct Batch {
+        var records: [ActivationRecord]
+        /// The sequence after the last slot the batch covers.
+        var end: UInt64
     }
 
     private let condition = NSCondition()
-    private var entries: [String: Entry] = [:]
-    private var sequence: UInt64 = 0
+    /// Records in the order given; a replaced record's slot is emptied at once.
+    private var ring = PendingRing()
+    /// The sequence of the newest pending record of each id. A slot of `ring` holds a record exactly
+    /// when this map names that slot's sequence for the record's id.
+    private var latest: [String: UInt64] = [:]
+    /// The number of pending records at which `add` wakes the writer (1 while it waits for work, the
+    /// batch size while it waits for a batch to fill, never while it writes).
+    private var wakeWriterAt = Int.max
     private var flushers = 0
     private var stopping = false
     private var stopped = false
@@ -21,7 +29,7 @@ final class PendingActivations: @unchecked Sendable {
     var count: Int {
         condition.lock()
         defer { condition.unlock() }
-        return entries.count
+        return latest.count
     }
 
     var isStopping: Bool {
@@ -32,29 +40,36 @@ final class PendingActivations: @unchecked Sendable {
 
     func add(_ record: ActivationRecord) {
         condition.lock()
-        sequence += 1
-        entries[record.id] = Entry(sequence: sequence, record: record)
-        if entries.count == 1 { condition.broadcast() }
+        let sequence = ring.append(record)
+        if let replaced = latest.updateValue(sequence, forKey: record.id) { ring.clear(replaced) }
+        if latest.count >= wakeWriterAt {
+            wakeWriterAt = .max
+            condition.broadcast()
+        }
         condition.unlock()
     }
 
     func record(id: String) -> ActivationRecord? {
         condition.lock()
         defer { condition.unlock() }
-        return entries[id]?.record
+        return latest[id].flatMap { ring[$0] }
     }
 
     func records(function: String?) -> [ActivationRecord] {
         condition.lock()
         defer { condition.unlock() }
-        return entries.values.compactMap { entry in
-            function == nil || entry.record.function == function ? entry.record : nil
+        var found: [ActivationRecord] = []
+        ring.forEach { record in
+            if function == nil || record.function == function { found.append(record) }
+            return true
         }
+        return found
     }
 
     /// Blocks the writer until there is something to write and the batch window has passed (or a
     /// flush, a full batch or a stop cuts it short). Returns `nil` when stopping with nothing left.
-    func nextBatch(interval: Double, size: Int) -> [Entry]? {
+    func nextBatch(interval: Double, size: Int) -> Batch? {
+        let size = max(size, 1)
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -63,26 +78,33 @@ final class PendingActivations: @unchecked Sendable {
                 if Date() < retryAt { continue }
                 self.retryAt = nil
             }
-            if entries.isEmpty {
+            if latest.isEmpty {
                 if stopping { return nil }
+                wakeWriterAt = 1
                 condition.wait()
                 continue
             }
             let deadline = Date(timeIntervalSinceNow: interval)
-            while !stopping, flushers == 0, entries.count < size, Date() < deadline {
+            while !stopping, flushers == 0, latest.count < size, Date() < deadline {
+                wakeWriterAt = size
                 _ = condition.wait(until: deadline)
             }
-            let batch = entries.values.sorted { $0.sequence < $1.sequence }.prefix(size)
-            return Array(batch)
+            wakeWriterAt = .max
+            var records: [ActivationRecord] = []
+            records.reserveCapacity(min(size, latest.count))
+            let end = ring.forEach { record in
+                records.append(record)
+                return records.count < size
+            }
+            return Batch(records: records, end: end)
         }
     }
 
-    /// Forgets the entries of `batch` that have not been replaced since it was taken.
-    func written(_ batch: [Entry]) {
+    /// Forgets the records of `batch`, except those replaced since it was taken (their newer
+    /// records stay pending).
+    func written(_ batch: Batch) {
         condition.lock()
-        for entry in batch where entries[entry.record.id]?.sequence == entry.sequence {
-            entries[entry.record.id] = nil
-        }
+        ring.removeFront(upTo: batch.end) { record in latest[record.id] = nil }
         condition.broadcast()
         condition.unlock()
     }
@@ -99,14 +121,16 @@ final class PendingActivations: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
         defer { condition.unlock() }
-        let target = sequence
+        // Every record given so far has a sequence below `target`; the ring's front passes it once
+        // the last of them is stored.
+        let target = ring.end
         flushers += 1
         condition.broadcast()
         defer { flushers -= 1 }
-        while !stopped, entries.values.contains(where: { $0.sequence <= target }) {
+        while !stopped, ring.first < target {
             if !condition.wait(until: deadline) { break }
         }
-        return !entries.values.contains { $0.sequence <= target }
+        return ring.first >= target
     }
 
     func stop() {
