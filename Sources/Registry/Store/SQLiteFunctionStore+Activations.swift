@@ -6,22 +6,8 @@ extension SQLiteFunctionStore {
     public func write(_ records: [ActivationRecord], limits: ActivationLimits) throws {
         guard !records.isEmpty else { return }
         try database.write { db in
-            // Parsed once per connection, not once per row: the batch is the hot part of the log.
-            let upsert = try db.cachedStatement(sql: Self.upsertActivation)
-            for record in records {
-                let headers = record.result.map { result in
-                    String(decoding: (try? JSONEncoder().encode(result.headers.map { [$0.name, $0.value] })) ?? Data("[]".utf8),
-                           as: UTF8.self)
-                }
-                try upsert.execute(
-                    arguments: [
-                        record.id, record.function, record.version, record.status.rawValue, record.start,
-                        record.queueUs, record.initUs, record.runUs, record.exit.map { Int64($0) }, record.error,
-                        record.message, record.logs, Int64(bitPattern: record.fuelUsed),
-                        record.created.timeIntervalSince1970, record.result?.status, headers,
-                        record.result.map { Data($0.body) }, record.storedBytes,
-                    ])
-            }
+            let upsert = try ActivationUpsert(db)
+            for record in records { try upsert.execute(record) }
             try Self.trim(db, functions: Set(records.map(\.function)), limits: limits)
         }
     }
