@@ -50,6 +50,41 @@ enum RegistrySchema {
                     CREATE INDEX activations_by_created ON activations(created);
                     """)
         }
+        migrator.registerMigration("v2: activation totals") { db in
+            // Finished records and their bytes per function, kept by triggers in the transactions that
+            // change `activations`, so trimming reads two numbers instead of counting and summing the
+            // table after every batch (which grew with the number of functions).
+            let finished = "status IN ('succeeded', 'failed')"
+            try db.execute(
+                sql: """
+                    CREATE TABLE activation_totals (
+                        function TEXT PRIMARY KEY NOT NULL,
+                        finished INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO activation_totals (function, finished, bytes)
+                        SELECT function, COUNT(*), SUM(bytes) FROM activations WHERE \(finished) GROUP BY function;
+                    CREATE TRIGGER activation_totals_insert AFTER INSERT ON activations WHEN NEW.\(finished)
+                    BEGIN
+                        INSERT INTO activation_totals (function, finished, bytes) VALUES (NEW.function, 1, NEW.bytes)
+                        ON CONFLICT(function) DO UPDATE SET finished = finished + 1, bytes = bytes + excluded.bytes;
+                    END;
+                    CREATE TRIGGER activation_totals_delete AFTER DELETE ON activations WHEN OLD.\(finished)
+                    BEGIN
+                        UPDATE activation_totals SET finished = finished - 1, bytes = bytes - OLD.bytes
+                        WHERE function = OLD.function;
+                    END;
+                    CREATE TRIGGER activation_totals_update AFTER UPDATE ON activations
+                    WHEN OLD.\(finished) OR NEW.\(finished)
+                    BEGIN
+                        UPDATE activation_totals SET finished = finished - 1, bytes = bytes - OLD.bytes
+                        WHERE OLD.\(finished) AND function = OLD.function;
+                        INSERT INTO activation_totals (function, finished, bytes)
+                        SELECT NEW.function, 1, NEW.bytes WHERE NEW.\(finished)
+                        ON CONFLICT(function) DO UPDATE SET finished = finished + 1, bytes = bytes + excluded.bytes;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

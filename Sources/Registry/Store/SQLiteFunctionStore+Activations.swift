@@ -27,20 +27,22 @@ extension SQLiteFunctionStore {
         """
 
     /// Deletes the oldest finished records beyond the per-function row cap and the total byte cap.
+    /// The counts come from `activation_totals`, which triggers keep in step with `activations`.
     static func trim(_ db: Database, functions: Set<String>, limits: ActivationLimits) throws {
         let finished = "status IN ('succeeded', 'failed')"
+        let countOf = try db.cachedStatement(sql: "SELECT finished FROM activation_totals WHERE function = ?")
         for function in functions {
-            let count = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM activations WHERE function = ? AND \(finished)", arguments: [function]) ?? 0
+            let count = try Int.fetchOne(countOf, arguments: [function]) ?? 0
             if count > limits.rowsPerFunction {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
-                        DELETE FROM activations WHERE id IN (SELECT id FROM activations WHERE function = ? AND \(finished)
+                        DELETE FROM activations WHERE rowid IN (SELECT rowid FROM activations WHERE function = ? AND \(finished)
                         ORDER BY created, rowid LIMIT ?)
-                        """, arguments: [function, count - limits.rowsPerFunction])
+                        """
+                ).execute(arguments: [function, count - limits.rowsPerFunction])
             }
         }
-        let total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM activations WHERE \(finished)") ?? 0
+        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(bytes), 0) FROM activation_totals")) ?? 0
         guard total > limits.totalBytes else { return }
         var excess = total - limits.totalBytes
         var doomed: [String] = []
