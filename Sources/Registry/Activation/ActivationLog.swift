@@ -68,7 +68,7 @@ public final class ActivationLog: Sendable {
         pending.waitUntilStopped()
     }
 
-    /// Records waiting in memory.
+    /// Records waiting in memory, including replaced ones whose batch has not been stored yet.
     public var pendingCount: Int { pending.count }
 
     /// Names the calling thread for `top`, `perf` and /proc (Linux; `Thread.name` does not reach the

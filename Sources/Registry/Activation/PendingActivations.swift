@@ -5,7 +5,7 @@ import Foundation
 ///
 /// `@unchecked Sendable`: every stored property is read and written only while `condition` is locked.
 final class PendingActivations: @unchecked Sendable {
-    /// Records taken for one transaction: every record still pending before `end`, oldest first.
+    /// Records taken for one transaction, oldest first; they end just before sequence `end`.
     struct Batch {
         var records: [ActivationRecord]
         /// The sequence after the last slot the batch covers.
@@ -13,11 +13,9 @@ final class PendingActivations: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
-    /// Records in the order given; a replaced record's slot is emptied at once.
+    /// Records in the order given. There is no index by id: `add`, the invocation path, only appends;
+    /// reads by id (API calls, far rarer) search from the newest, so a replaced record is never seen.
     private var ring = PendingRing()
-    /// The sequence of the newest pending record of each id. A slot of `ring` holds a record exactly
-    /// when this map names that slot's sequence for the record's id.
-    private var latest: [String: UInt64] = [:]
     /// The number of pending records at which `add` wakes the writer (1 while it waits for work, the
     /// batch size while it waits for a batch to fill, never while it writes).
     private var wakeWriterAt = Int.max
@@ -29,7 +27,7 @@ final class PendingActivations: @unchecked Sendable {
     var count: Int {
         condition.lock()
         defer { condition.unlock() }
-        return latest.count
+        return ring.count
     }
 
     var isStopping: Bool {
@@ -40,9 +38,8 @@ final class PendingActivations: @unchecked Sendable {
 
     func add(_ record: ActivationRecord) {
         condition.lock()
-        let sequence = ring.append(record)
-        if let replaced = latest.updateValue(sequence, forKey: record.id) { ring.clear(replaced) }
-        if latest.count >= wakeWriterAt {
+        ring.append(record)
+        if ring.count >= wakeWriterAt {
             wakeWriterAt = .max
             condition.broadcast()
         }
@@ -52,16 +49,16 @@ final class PendingActivations: @unchecked Sendable {
     func record(id: String) -> ActivationRecord? {
         condition.lock()
         defer { condition.unlock() }
-        return latest[id].flatMap { ring[$0] }
+        return ring.newest { $0.id == id }
     }
 
     func records(function: String?) -> [ActivationRecord] {
         condition.lock()
         defer { condition.unlock() }
         var found: [ActivationRecord] = []
-        ring.forEach { record in
-            if function == nil || record.function == function { found.append(record) }
-            return true
+        var seen = Set<String>()
+        ring.forEachNewestFirst { record in
+            if function == nil || record.function == function, seen.insert(record.id).inserted { found.append(record) }
         }
         return found
     }
@@ -78,33 +75,27 @@ final class PendingActivations: @unchecked Sendable {
                 if Date() < retryAt { continue }
                 self.retryAt = nil
             }
-            if latest.isEmpty {
+            if ring.count == 0 {
                 if stopping { return nil }
                 wakeWriterAt = 1
                 condition.wait()
                 continue
             }
             let deadline = Date(timeIntervalSinceNow: interval)
-            while !stopping, flushers == 0, latest.count < size, Date() < deadline {
+            while !stopping, flushers == 0, ring.count < size, Date() < deadline {
                 wakeWriterAt = size
                 _ = condition.wait(until: deadline)
             }
             wakeWriterAt = .max
-            var records: [ActivationRecord] = []
-            records.reserveCapacity(min(size, latest.count))
-            let end = ring.forEach { record in
-                records.append(record)
-                return records.count < size
-            }
-            return Batch(records: records, end: end)
+            let records = ring.prefix(size)
+            return Batch(records: records, end: ring.first + UInt64(records.count))
         }
     }
 
-    /// Forgets the records of `batch`, except those replaced since it was taken (their newer
-    /// records stay pending).
+    /// Forgets the records of `batch` (a newer record of one of their ids, given later, stays).
     func written(_ batch: Batch) {
         condition.lock()
-        ring.removeFront(upTo: batch.end) { record in latest[record.id] = nil }
+        ring.removeFront(upTo: batch.end)
         condition.broadcast()
         condition.unlock()
     }

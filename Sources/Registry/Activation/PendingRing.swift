@@ -1,8 +1,9 @@
 /// Activation records in the order they were given, addressed by their sequence number.
 ///
-/// A ring of slots: slot `sequence & mask` holds the record given with `sequence`, or `nil` once a
-/// later record with the same id has replaced it. Records leave from the front only, so the order of
-/// the log is the order of the ring and a batch needs no sorting. Not thread-safe: its owner locks.
+/// A ring of slots: slot `sequence & mask` holds the record given with `sequence`. A record replaced
+/// by a later one of the same id stays until it leaves with its batch (stored in order, the later one
+/// wins), so appending touches no index. Records leave from the front only, so the order of the log
+/// is the order of the ring and a batch needs no sorting. Not thread-safe: its owner locks.
 struct PendingRing {
     /// Slots of a ring that has grown past this many are given back once it empties.
     static let keptCapacity = 1 << 14
@@ -20,58 +21,59 @@ struct PendingRing {
         mask = size - 1
     }
 
-    /// Slots between the front and the end, replaced ones included.
+    /// Records held, replaced ones included.
     var count: Int { Int(end - first) }
 
-    /// Appends `record` and returns its sequence.
-    mutating func append(_ record: ActivationRecord) -> UInt64 {
+    /// Appends `record` (its sequence is the `end` before the call).
+    mutating func append(_ record: ActivationRecord) {
         if count == slots.count { grow() }
-        let sequence = end
-        slots[Int(truncatingIfNeeded: sequence) & mask] = record
+        slots[Int(truncatingIfNeeded: end) & mask] = record
         end += 1
-        return sequence
     }
 
-    /// The record given with `sequence`, unless it has left or been replaced.
-    subscript(sequence: UInt64) -> ActivationRecord? {
-        guard sequence >= first, sequence < end else { return nil }
-        return slots[Int(truncatingIfNeeded: sequence) & mask]
+    /// The newest record that satisfies `predicate`, searching from the back.
+    func newest(where predicate: (ActivationRecord) -> Bool) -> ActivationRecord? {
+        var sequence = end
+        while sequence > first {
+            sequence -= 1
+            if let record = slots[Int(truncatingIfNeeded: sequence) & mask], predicate(record) { return record }
+        }
+        return nil
     }
 
-    /// Empties the slot of `sequence` (its record was replaced).
-    mutating func clear(_ sequence: UInt64) {
-        guard sequence >= first, sequence < end else { return }
-        slots[Int(truncatingIfNeeded: sequence) & mask] = nil
+    /// Calls `body` with each record from the back (newest first).
+    func forEachNewestFirst(_ body: (ActivationRecord) -> Void) {
+        var sequence = end
+        while sequence > first {
+            sequence -= 1
+            if let record = slots[Int(truncatingIfNeeded: sequence) & mask] { body(record) }
+        }
     }
 
-    /// Drops every slot before `sequence`, calling `body` with each record still in one.
-    mutating func removeFront(upTo sequence: UInt64, _ body: (ActivationRecord) -> Void) {
+    /// The first `count` records from the front (fewer if the ring holds fewer).
+    func prefix(_ count: Int) -> [ActivationRecord] {
+        let stop = first + UInt64(min(max(count, 0), self.count))
+        var records: [ActivationRecord] = []
+        records.reserveCapacity(Int(stop - first))
+        var sequence = first
+        while sequence < stop {
+            if let record = slots[Int(truncatingIfNeeded: sequence) & mask] { records.append(record) }
+            sequence += 1
+        }
+        return records
+    }
+
+    /// Drops every record before `sequence`.
+    mutating func removeFront(upTo sequence: UInt64) {
         let stop = min(sequence, end)
         while first < stop {
-            let index = Int(truncatingIfNeeded: first) & mask
-            if let record = slots[index] {
-                body(record)
-                slots[index] = nil
-            }
+            slots[Int(truncatingIfNeeded: first) & mask] = nil
             first += 1
         }
         if first == end, slots.count > Self.keptCapacity {
             slots = ContiguousArray(repeating: nil, count: Self.keptCapacity)
             mask = Self.keptCapacity - 1
         }
-    }
-
-    /// Calls `body` with each record in order from the front, until it returns `false`.
-    /// - Returns: the sequence after the last slot visited.
-    @discardableResult
-    func forEach(_ body: (ActivationRecord) -> Bool) -> UInt64 {
-        var sequence = first
-        while sequence < end {
-            let record = slots[Int(truncatingIfNeeded: sequence) & mask]
-            sequence += 1
-            if let record, !body(record) { return sequence }
-        }
-        return end
     }
 
     private mutating func grow() {
