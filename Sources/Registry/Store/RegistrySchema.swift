@@ -51,10 +51,10 @@ enum RegistrySchema {
                     """)
         }
         migrator.registerMigration("v2: activation totals") { db in
-            // Finished records and their bytes per function, kept by triggers in the transactions that
-            // change `activations`, so trimming reads two numbers instead of counting and summing the
-            // table after every batch (which grew with the number of functions).
-            let finished = "status IN ('succeeded', 'failed')"
+            // Finished records and their bytes per function, so trimming after a batch reads two numbers
+            // instead of counting and summing the table (which grew with the number of functions).
+            // `SQLiteFunctionStore.write` keeps them in the transaction that changes `activations`; it
+            // is the only writer of that table.
             try db.execute(
                 sql: """
                     CREATE TABLE activation_totals (
@@ -63,26 +63,8 @@ enum RegistrySchema {
                         bytes INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     INSERT INTO activation_totals (function, finished, bytes)
-                        SELECT function, COUNT(*), SUM(bytes) FROM activations WHERE \(finished) GROUP BY function;
-                    CREATE TRIGGER activation_totals_insert AFTER INSERT ON activations WHEN NEW.\(finished)
-                    BEGIN
-                        INSERT INTO activation_totals (function, finished, bytes) VALUES (NEW.function, 1, NEW.bytes)
-                        ON CONFLICT(function) DO UPDATE SET finished = finished + 1, bytes = bytes + excluded.bytes;
-                    END;
-                    CREATE TRIGGER activation_totals_delete AFTER DELETE ON activations WHEN OLD.\(finished)
-                    BEGIN
-                        UPDATE activation_totals SET finished = finished - 1, bytes = bytes - OLD.bytes
-                        WHERE function = OLD.function;
-                    END;
-                    CREATE TRIGGER activation_totals_update AFTER UPDATE ON activations
-                    WHEN OLD.\(finished) OR NEW.\(finished)
-                    BEGIN
-                        UPDATE activation_totals SET finished = finished - 1, bytes = bytes - OLD.bytes
-                        WHERE OLD.\(finished) AND function = OLD.function;
-                        INSERT INTO activation_totals (function, finished, bytes)
-                        SELECT NEW.function, 1, NEW.bytes WHERE NEW.\(finished)
-                        ON CONFLICT(function) DO UPDATE SET finished = finished + 1, bytes = bytes + excluded.bytes;
-                    END;
+                        SELECT function, COUNT(*), SUM(bytes) FROM activations
+                        WHERE status IN ('succeeded', 'failed') GROUP BY function;
                     """)
         }
         return migrator
