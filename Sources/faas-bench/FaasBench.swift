@@ -6,6 +6,6 @@ struct FaasBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faas-bench",
         abstract: "Benchmarks of cvmfaas (build with -c release).",
-        subcommands: [SandboxBenchmark.self, RegistryBench.self, SchedulerBenchmark.self, NIOHelloServer.self]
+        subcommands: [SandboxBenchmark.self, RegistryBench.self, ActivationBench.self, SchedulerBenchmark.self, NIOHelloServer.self]
     )
 }

@@ -1,11 +1,15 @@
 import Foundation
+#if os(Linux)
+import Glibc
+#endif
 public import Logging
 
 /// The activation history, written off the invocation path.
 ///
-/// `record` only puts the record in memory and wakes a background writer thread, which writes what
-/// has gathered in one transaction every ``ActivationLimits/flushInterval`` (or sooner when a batch
-/// fills or someone calls ``flush()``). Reads see records still in memory, so a record an API call
+/// `record` only appends the record to memory (in order, so batches need no sorting); a background
+/// writer thread writes what has gathered in one transaction every ``ActivationLimits/flushInterval``
+/// (or sooner when a batch fills or someone calls ``flush()``). The writer is woken only when work
+/// appears after a pause or a batch fills, not once per record. Reads see records still in memory, so a record an API call
 /// has reported can always be read back, before and after it reaches the database. A record leaves
 /// memory only after the transaction holding it has committed.
 public final class ActivationLog: Sendable {
@@ -18,9 +22,9 @@ public final class ActivationLog: Sendable {
         self.pending = pending
         self.store = store
         let thread = Thread {
+            ActivationLog.nameThread("faas-act-writer")
             ActivationLog.runWriter(pending: pending, store: store, limits: limits, logger: logger)
         }
-        thread.name = "faas-activation-writer"
         thread.start()
     }
 
@@ -64,8 +68,19 @@ public final class ActivationLog: Sendable {
         pending.waitUntilStopped()
     }
 
-    /// Records waiting in memory.
+    /// Records waiting in memory, including replaced ones whose batch has not been stored yet.
     public var pendingCount: Int { pending.count }
+
+    /// Names the calling thread for `top`, `perf` and /proc (Linux; `Thread.name` does not reach the
+    /// system thread there). At most 15 bytes.
+    private static func nameThread(_ name: String) {
+        #if os(Linux)
+        let descriptor = Glibc.open("/proc/thread-self/comm", O_WRONLY)
+        guard descriptor >= 0 else { return }
+        _ = name.utf8CString.withUnsafeBufferPointer { Glibc.write(descriptor, $0.baseAddress, min($0.count - 1, 15)) }
+        Glibc.close(descriptor)
+        #endif
+    }
 
     private static func runWriter(
         pending: PendingActivations, store: any ActivationStore, limits: ActivationLimits, logger: Logger
@@ -75,7 +90,7 @@ public final class ActivationLog: Sendable {
         var failures = 0
         while let batch = pending.nextBatch(interval: interval, size: limits.batchSize) {
             do {
-                try store.write(batch.map(\.record), limits: limits)
+                try store.write(batch.records, limits: limits)
                 pending.written(batch)
                 failures = 0
             } catch {

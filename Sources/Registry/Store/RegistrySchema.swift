@@ -50,6 +50,23 @@ enum RegistrySchema {
                     CREATE INDEX activations_by_created ON activations(created);
                     """)
         }
+        migrator.registerMigration("v2: activation totals") { db in
+            // Finished records and their bytes per function, so trimming after a batch reads two numbers
+            // instead of counting and summing the table (which grew with the number of functions).
+            // `SQLiteFunctionStore.write` keeps them in the transaction that changes `activations`; it
+            // is the only writer of that table.
+            try db.execute(
+                sql: """
+                    CREATE TABLE activation_totals (
+                        function TEXT PRIMARY KEY NOT NULL,
+                        finished INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO activation_totals (function, finished, bytes)
+                        SELECT function, COUNT(*), SUM(bytes) FROM activations
+                        WHERE status IN ('succeeded', 'failed') GROUP BY function;
+                    """)
+        }
         return migrator
     }
 }

@@ -6,55 +6,35 @@ extension SQLiteFunctionStore {
     public func write(_ records: [ActivationRecord], limits: ActivationLimits) throws {
         guard !records.isEmpty else { return }
         try database.write { db in
-            // Parsed once per connection, not once per row: the batch is the hot part of the log.
-            let upsert = try db.cachedStatement(sql: Self.upsertActivation)
-            for record in records {
-                let headers = record.result.map { result in
-                    String(decoding: (try? JSONEncoder().encode(result.headers.map { [$0.name, $0.value] })) ?? Data("[]".utf8),
-                           as: UTF8.self)
-                }
-                try upsert.execute(
-                    arguments: [
-                        record.id, record.function, record.version, record.status.rawValue, record.start,
-                        record.queueUs, record.initUs, record.runUs, record.exit.map { Int64($0) }, record.error,
-                        record.message, record.logs, Int64(bitPattern: record.fuelUsed),
-                        record.created.timeIntervalSince1970, record.result?.status, headers,
-                        record.result.map { Data($0.body) }, record.storedBytes,
-                    ])
-            }
+            var totals = ActivationTotals()
+            let upsert = try ActivationUpsert(db)
+            for record in records { try upsert.execute(record, totals: &totals) }
+            try totals.apply(db)
             try Self.trim(db, functions: Set(records.map(\.function)), limits: limits)
         }
     }
 
-    /// Inserts an activation, or replaces the earlier record of the same id (queued -> running -> final).
-    static let upsertActivation = """
-        INSERT INTO activations (id, function, version, status, start, queue_us, init_us, run_us, exit,
-            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET function = excluded.function, version = excluded.version,
-            status = excluded.status, start = excluded.start, queue_us = excluded.queue_us,
-            init_us = excluded.init_us, run_us = excluded.run_us, exit = excluded.exit,
-            error = excluded.error, message = excluded.message, logs = excluded.logs,
-            fuel_used = excluded.fuel_used, created = excluded.created,
-            result_status = excluded.result_status, result_headers = excluded.result_headers,
-            result_body = excluded.result_body, bytes = excluded.bytes
-        """
-
     /// Deletes the oldest finished records beyond the per-function row cap and the total byte cap.
+    /// The counts come from `activation_totals`, kept by this store in the transactions that change
+    /// `activations`.
     static func trim(_ db: Database, functions: Set<String>, limits: ActivationLimits) throws {
         let finished = "status IN ('succeeded', 'failed')"
+        var totals = ActivationTotals()
+        let countOf = try db.cachedStatement(sql: "SELECT finished FROM activation_totals WHERE function = ?")
         for function in functions {
-            let count = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM activations WHERE function = ? AND \(finished)", arguments: [function]) ?? 0
-            if count > limits.rowsPerFunction {
-                try db.execute(
+            let count = try Int.fetchOne(countOf, arguments: [function]) ?? 0
+            guard count > limits.rowsPerFunction else { continue }
+            let removed = try Int.fetchAll(
+                db.cachedStatement(
                     sql: """
-                        DELETE FROM activations WHERE id IN (SELECT id FROM activations WHERE function = ? AND \(finished)
-                        ORDER BY created, rowid LIMIT ?)
-                        """, arguments: [function, count - limits.rowsPerFunction])
-            }
+                        DELETE FROM activations WHERE rowid IN (SELECT rowid FROM activations WHERE function = ? AND \(finished)
+                        ORDER BY created, rowid LIMIT ?) RETURNING bytes
+                        """),
+                arguments: [function, count - limits.rowsPerFunction])
+            totals.add(function: function, finished: -removed.count, bytes: -removed.reduce(0, +))
         }
-        let total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM activations WHERE \(finished)") ?? 0
+        try totals.apply(db)
+        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(bytes), 0) FROM activation_totals")) ?? 0
         guard total > limits.totalBytes else { return }
         var excess = total - limits.totalBytes
         var doomed: [String] = []
@@ -65,10 +45,12 @@ extension SQLiteFunctionStore {
         }
         for chunk in stride(from: 0, to: doomed.count, by: 500) {
             let ids = Array(doomed[chunk..<min(chunk + 500, doomed.count)])
-            try db.execute(
-                sql: "DELETE FROM activations WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+            let removed = try Row.fetchAll(
+                db, sql: "DELETE FROM activations WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) RETURNING function, bytes",
                 arguments: StatementArguments(ids))
+            for row in removed { totals.add(function: row["function"], finished: -1, bytes: -(row["bytes"] as Int)) }
         }
+        try totals.apply(db)
     }
 
     public func activation(id: String) throws -> ActivationRecord? {
