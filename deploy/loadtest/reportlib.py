@@ -367,15 +367,16 @@ def write(facts, args, work):
         warm8 = scheduler.get("warm_noop_c8")
         w(f"**Summary for warm `noop` over HTTP.** The gateway spends {us(http['noop@32']['cpu_us'])} of CPU per request "
           f"where the bare SwiftNIO server spends {us(http['nio@32']['cpu_us'])}. Of the gateway's samples "
-          f"{share.get('kernel', 0):.0f}% are in the kernel, led by `finish_task_switch` (threads waking each other: a "
-          f"request crosses from the NIO event loop to the scheduler's worker thread and back), {share.get('sqlite', 0):.0f}% "
+          f"{share.get('kernel', 0):.0f}% are in the kernel, led by `finish_task_switch` (threads waking each other: wrk "
+          f"and the event loops over loopback TCP, and each request's hand-off to a worker thread and back), {share.get('sqlite', 0):.0f}% "
           f"in SQLite (the activation record every invocation writes), {share.get('runtime', 0):.0f}% in the Swift runtime "
           f"and libc (malloc/free, retain/release, contended-lock slow paths) and {share.get('own', 0):.0f}% in the "
           "binary's own code, spread thin with no single hot function."
           + (f" Without HTTP, the scheduler alone runs {rps(warm8['rate'])} warm `noop` invocations/s at 8 callers "
              f"(`faas-bench scheduler`, no load generator sharing the cores) against {rps(http['noop@32']['rps'])} req/s over HTTP, and a bare compartment "
              f"invoke is {us(sandbox.get('warm_noop'))}: the missing throughput is in the HTTP-to-scheduler path "
-             "(thread hand-offs, per-request allocation, the activation record), not in the compartment."
+             "(the activation record and its writer thread, per-request allocation, the hand-off to a worker thread), "
+             "not in the compartment."
              if warm8 else ""))
         w("")
     if sandbox.get("cold_hello_first") and sandbox.get("cold_hello_create"):
