@@ -147,6 +147,45 @@ import Testing
         await harness.close()
     }
 
+    @Test func queuedInvocationsEachTimeOutAtTheirOwnDeadline() async throws {
+        let harness = try SchedulerHarness()
+        try await harness.deploy("held", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
+        let holder = Task { await harness.invoke("held") }
+        #expect(await harness.eventually { harness.scheduler.pool(function: "held").running == 1 })
+        // Two calls queue 300 ms apart under a 400 ms timeout: one sweep of the queue must not
+        // take the second call early, and the re-armed sweep must not miss it.
+        try await harness.deploy("held", wat: Guests.ok, settings: ["warm: 0", "concurrency: 1", "timeout: 400ms"])
+        let first = Task { await harness.invoke("held") }
+        try await Task.sleep(for: .milliseconds(300))
+        let second = Task { await harness.invoke("held") }
+        for answer in [await first.value, await second.value] {
+            #expect(errorCode(answer) == "timeout")
+            #expect(answer.start == nil)
+            let activation = try #require(answer.activation)
+            harness.registry.activations.flush()
+            let record = try #require(try harness.registry.activations.get(id: activation))
+            #expect(record.queueUs >= 400_000)
+        }
+        _ = await holder.value
+        await harness.close()
+    }
+
+    @Test func queuedInvocationsOfARemovedFunctionHearNotFoundAtOnce() async throws {
+        let harness = try SchedulerHarness()
+        try await harness.deploy("gone", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
+        let holder = Task { await harness.invoke("gone") }
+        #expect(await harness.eventually { harness.scheduler.pool(function: "gone").running == 1 })
+        let queued = Task { await harness.invoke("gone") }
+        #expect(await harness.eventually { harness.scheduler.pool(function: "gone").queued == 1 })
+        let removedAt = ContinuousClock.now
+        try await harness.scheduler.remove(function: "gone")
+        let answer = await queued.value
+        #expect(errorCode(answer) == "not_found")
+        #expect(ContinuousClock.now - removedAt < .seconds(5))  // not held until the 6 s timeout
+        _ = await holder.value
+        await harness.close()
+    }
+
     @Test func aNewVersionDrainsTheOldPool() async throws {
         let harness = try SchedulerHarness()
         try await harness.deploy("versioned", wat: Guests.ok, settings: ["warm: 2"])
@@ -253,4 +292,10 @@ import Testing
         }
         await harness.close()
     }
+}
+
+/// The SPEC error code of a failed answer, or nil.
+private func errorCode(_ answer: InvocationAnswer) -> String? {
+    if case .failure(let failure) = answer.result { return failure.code }
+    return nil
 }
