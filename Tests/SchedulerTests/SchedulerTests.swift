@@ -123,11 +123,7 @@ import Testing
 
     @Test func aQueuedInvocationWhoseDeadlinePassesFailsWithoutRunning() async throws {
         let harness = try SchedulerHarness()
-        // Version 1 spins for its 6 s timeout and holds the only slot (long enough that the deploy
-        // below, slow on a loaded machine, ends well before the slot frees).
-        try await harness.deploy("slow", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
-        let holder = Task { await harness.invoke("slow") }
-        #expect(await harness.eventually { harness.scheduler.pool(function: "slow").running == 1 })
+        let holder = try await holdTheOnlySlot("slow", harness)
         // Version 2 allows 100 ms: a call queued behind the slot runs out of time while waiting.
         try await harness.deploy("slow", wat: Guests.ok, settings: ["warm: 0", "concurrency: 1", "timeout: 100ms"])
         let waited = await harness.invoke("slow")
@@ -149,9 +145,7 @@ import Testing
 
     @Test func queuedInvocationsEachTimeOutAtTheirOwnDeadline() async throws {
         let harness = try SchedulerHarness()
-        try await harness.deploy("held", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
-        let holder = Task { await harness.invoke("held") }
-        #expect(await harness.eventually { harness.scheduler.pool(function: "held").running == 1 })
+        let holder = try await holdTheOnlySlot("held", harness)
         // Two calls queue 300 ms apart under a 400 ms timeout: one sweep of the queue must not
         // take the second call early, and the re-armed sweep must not miss it.
         try await harness.deploy("held", wat: Guests.ok, settings: ["warm: 0", "concurrency: 1", "timeout: 400ms"])
@@ -172,9 +166,7 @@ import Testing
 
     @Test func queuedInvocationsOfARemovedFunctionHearNotFoundAtOnce() async throws {
         let harness = try SchedulerHarness()
-        try await harness.deploy("gone", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
-        let holder = Task { await harness.invoke("gone") }
-        #expect(await harness.eventually { harness.scheduler.pool(function: "gone").running == 1 })
+        let holder = try await holdTheOnlySlot("gone", harness)
         let queued = Task { await harness.invoke("gone") }
         #expect(await harness.eventually { harness.scheduler.pool(function: "gone").queued == 1 })
         let removedAt = ContinuousClock.now
@@ -298,4 +290,14 @@ import Testing
 private func errorCode(_ answer: InvocationAnswer) -> String? {
     if case .failure(let failure) = answer.result { return failure.code }
     return nil
+}
+
+/// Deploys `name` as a guest that spins for its 6 s timeout with one slot, and starts a call that
+/// holds that slot. 6 s is long enough that a deploy made meanwhile, slow on a loaded machine, ends
+/// well before the slot frees.
+private func holdTheOnlySlot(_ name: String, _ harness: SchedulerHarness) async throws -> Task<InvocationAnswer, Never> {
+    try await harness.deploy(name, wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 6s"])
+    let holder = Task { await harness.invoke(name) }
+    #expect(await harness.eventually { harness.scheduler.pool(function: name).running == 1 })
+    return holder
 }
