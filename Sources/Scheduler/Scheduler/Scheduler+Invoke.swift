@@ -72,9 +72,8 @@ extension Scheduler {
         }
     }
 
-    /// Records a queued async activation and answers 202 with its id.
+    /// Answers 202 with the id of an admitted async activation (recorded as queued at admission).
     private func accept(_ invocation: PendingInvocation, completion: @Sendable (InvocationAnswer) -> Void) {
-        record(invocation.runtime, activation: invocation.activation, status: .queued)
         completion(
             InvocationAnswer(
                 activation: invocation.activation, start: nil, duration: .now - invocation.arrival,
@@ -106,7 +105,13 @@ extension Scheduler {
             let invocation = makeInvocation(runtime)
             let ticket = state.nextTicket
             state.nextTicket += 1
-            switch state.functions[function]!.admission.arrive(ticket) {
+            let decision = state.functions[function]!.admission.arrive(ticket)
+            if decision != .reject, invocation.storeResult {
+                // Before any worker can see it: a record written after the lock could land after
+                // the activation's final one and replace it.
+                record(runtime, activation: invocation.activation, status: .queued)
+            }
+            switch decision {
             case .run:
                 state.runningInvocations += 1
                 return .run(invocation, Self.checkout(&state, runtime))
