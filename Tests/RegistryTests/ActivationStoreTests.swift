@@ -137,4 +137,19 @@ import Testing
         #expect(try store.activation(id: "e") == record)
         #expect(try store.activation(id: "n") == other)
     }
+
+    @Test func textsWithNULBytesComeBackWhole() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try SQLiteFunctionStore(path: folder.path + "/registry.sqlite")
+        defer { store.close() }
+        // A guest's stderr may hold any bytes; the log must not end at the first NUL once stored.
+        var record = ActivationLogTests.record("z", at: 1, logs: "before\u{0}after\n\u{0}")
+        record.error = "function_error"
+        record.message = "exit\u{0}code"
+        try store.write([record], limits: ActivationLimits())
+        #expect(try store.activation(id: "z") == record)
+        #expect(try store.activations(function: record.function, limit: 10) == [record])
+        #expect(try store.activations(function: nil, limit: 10) == [record])
+    }
 }

@@ -55,7 +55,7 @@ extension SQLiteFunctionStore {
 
     public func activation(id: String) throws -> ActivationRecord? {
         try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM activations WHERE id = ?", arguments: [id]).map(Self.record)
+            try Row.fetchOne(db, sql: "SELECT \(Self.recordColumns) FROM activations WHERE id = ?", arguments: [id]).map(Self.record)
         }
     }
 
@@ -64,14 +64,26 @@ extension SQLiteFunctionStore {
             let rows: [Row]
             if let function {
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM activations WHERE function = ? ORDER BY created DESC, rowid DESC LIMIT ?",
+                    db, sql: "SELECT \(Self.recordColumns) FROM activations WHERE function = ? ORDER BY created DESC, rowid DESC LIMIT ?",
                     arguments: [function, max(limit, 0)])
             } else {
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM activations ORDER BY created DESC, rowid DESC LIMIT ?", arguments: [max(limit, 0)])
+                    db, sql: "SELECT \(Self.recordColumns) FROM activations ORDER BY created DESC, rowid DESC LIMIT ?", arguments: [max(limit, 0)])
             }
             return rows.map(Self.record)
         }
+    }
+
+    /// Every column, with the texts a guest can fill (logs, messages) also read as bytes: GRDB reads
+    /// TEXT through C strings, which would end them at the first NUL byte.
+    static let recordColumns = "*, CAST(logs AS BLOB) AS logs_bytes, CAST(message AS BLOB) AS message_bytes"
+
+    /// A text column read whole, from its `…_bytes` twin.
+    private static func text(_ row: Row, _ column: String) -> String? {
+        guard let bytes = row[column + "_bytes"] as Data? else {
+            return row[column] as String?  // NULL, or a row read without the twin
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func record(_ row: Row) -> ActivationRecord {
@@ -90,7 +102,7 @@ extension SQLiteFunctionStore {
             status: ActivationStatus(rawValue: row["status"]) ?? .failed, start: row["start"],
             queueUs: row["queue_us"], initUs: row["init_us"], runUs: row["run_us"],
             exit: (row["exit"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, error: row["error"],
-            message: row["message"], logs: row["logs"], fuelUsed: UInt64(bitPattern: row["fuel_used"] as Int64),
+            message: text(row, "message"), logs: text(row, "logs") ?? "", fuelUsed: UInt64(bitPattern: row["fuel_used"] as Int64),
             created: Date(timeIntervalSince1970: row["created"]), result: result)
     }
 }
