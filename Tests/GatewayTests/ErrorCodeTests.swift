@@ -50,6 +50,32 @@ struct ErrorCodeTests {
         }
     }
 
+    /// A failed async activation's result is the answer a synchronous call would have had; a
+    /// synchronous activation has no result.
+    @Test func aFailedAsyncActivationsResultIsItsError() async throws {
+        try await TestGateway.with { gateway in
+            try await gateway.backend.deploy(example: "fault")
+            let accepted = try await gateway.request(
+                "POST", "/invoke/fault", headers: [("X-Faas-Async", "true")], body: Array("trap".utf8))
+            #expect(accepted.status == 202)
+            let id = try #require(accepted.object?["activation"] as? String)
+            var result = try await gateway.request("GET", "/activations/\(id)/result")
+            for _ in 0..<1000 where result.status == 404 {
+                try await Task.sleep(for: .milliseconds(20))
+                result = try await gateway.request("GET", "/activations/\(id)/result")
+            }
+            #expect(result.status == 502)
+            #expect(result.header("content-type") == "application/json")
+            #expect(result.errorBody?.error.code == ErrorCode.functionTrap.rawValue, "\(result.text)")
+
+            let sync = try await gateway.request("POST", "/invoke/fault", body: Array("trap".utf8))
+            #expect(sync.status == 502)
+            let syncID = try #require(sync.header("X-Faas-Activation"))
+            let none = try await gateway.request("GET", "/activations/\(syncID)/result")
+            #expect(none.status == 404)
+        }
+    }
+
     /// One compartment and no queue: while it runs, the next call is 429 with Retry-After.
     @Test func aFullQueueIs429WithRetryAfter() async throws {
         try await TestGateway.with { gateway in

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 public import Registry
 import Sandbox
 public import Scheduler
@@ -101,12 +102,19 @@ public final class SchedulerPlatform: FunctionPlatform {
     }
 
     public func activationResult(id: String) async throws(PlatformError) -> Gateway.StoredResult? {
-        try await onIO { registry in
-            guard let stored = try registry.activations.get(id: id)?.result else { return nil }
+        let record = try await onIO { registry in try registry.activations.get(id: id) }
+        guard let record, record.isAsync else { return nil }
+        if let stored = record.result {
             return Gateway.StoredResult(
                 status: stored.status, headers: stored.headers.map { HeaderField(name: $0.name, value: $0.value) },
                 body: stored.body)
         }
+        guard record.status == .failed, let code = record.error else { return nil }  // not finished yet
+        // A failed async activation's result is the answer a synchronous call would have had.
+        let answer = GatewayResponse.error(PlatformError(code: code, message: record.message ?? ""))
+        return Gateway.StoredResult(
+            status: Int(answer.status.code), headers: answer.headers.map { HeaderField(name: $0.name, value: $0.value) },
+            body: answer.body)
     }
 
     public func compartments() async -> [Gateway.CompartmentInfo] {

@@ -9,6 +9,7 @@ extension ActivationRecord: Codable {
         case exit, error, message, logs
         case fuelUsed = "fuel_used"
         case created, result
+        case isAsync = "async"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -28,6 +29,7 @@ extension ActivationRecord: Codable {
         try container.encode(fuelUsed, forKey: .fuelUsed)
         try container.encode(created, forKey: .created)
         try container.encodeIfPresent(result, forKey: .result)
+        try container.encode(isAsync, forKey: .isAsync)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,7 +49,8 @@ extension ActivationRecord: Codable {
             logs: try container.decode(String.self, forKey: .logs),
             fuelUsed: try container.decode(UInt64.self, forKey: .fuelUsed),
             created: try container.decode(Date.self, forKey: .created),
-            result: try container.decodeIfPresent(StoredResult.self, forKey: .result))
+            result: try container.decodeIfPresent(StoredResult.self, forKey: .result),
+            isAsync: try container.decodeIfPresent(Bool.self, forKey: .isAsync) ?? false)
     }
 }
 

@@ -41,14 +41,17 @@ public struct ActivationRecord: Sendable, Equatable {
     public var logs: String
     public var fuelUsed: UInt64
     public var created: Date
-    /// The response of an asynchronous activation.
+    /// The response of a successful asynchronous activation.
     public var result: StoredResult?
+    /// Started with `X-Faas-Async: true`: its outcome is served as its result (a failure by its
+    /// error code and message).
+    public var isAsync: Bool
 
     public init(
         id: String, function: String, version: Int, status: ActivationStatus, start: String? = nil,
         queueUs: Int64 = 0, initUs: Int64 = 0, runUs: Int64 = 0, exit: Int32? = nil, error: String? = nil,
         message: String? = nil, logs: String = "", fuelUsed: UInt64 = 0, created: Date = Date(),
-        result: StoredResult? = nil
+        result: StoredResult? = nil, isAsync: Bool = false
     ) {
         self.id = id
         self.function = function
@@ -65,6 +68,7 @@ public struct ActivationRecord: Sendable, Equatable {
         self.fuelUsed = fuelUsed
         self.created = created
         self.result = result
+        self.isAsync = isAsync
     }
 
     /// What the record weighs against the log's byte cap.

@@ -64,8 +64,8 @@ final class ActivationUpsert {
     /// A new activation row; nothing when its id is stored already (`sqlite3_changes` tells which).
     static let insertSQL = """
         INSERT INTO activations (id, function, version, status, start, queue_us, init_us, run_us, exit,
-            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes, async)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
         ON CONFLICT(id) DO NOTHING
         """
 
@@ -75,7 +75,7 @@ final class ActivationUpsert {
     static let updateSQL = """
         UPDATE activations SET function = ?2, version = ?3, status = ?4, start = ?5, queue_us = ?6,
             init_us = ?7, run_us = ?8, exit = ?9, error = ?10, message = ?11, logs = ?12, fuel_used = ?13,
-            created = ?14, result_status = ?15, result_headers = ?16, result_body = ?17, bytes = ?18
+            created = ?14, result_status = ?15, result_headers = ?16, result_body = ?17, bytes = ?18, async = ?19
         WHERE id = ?1
         """
 
@@ -89,7 +89,7 @@ final class ActivationUpsert {
         return prepared
     }
 
-    /// Binds every field of `record` to `statement` (parameters 1...18) and runs it.
+    /// Binds every field of `record` to `statement` (parameters 1...19) and runs it.
     private func bindAndStep(_ statement: OpaquePointer, _ record: ActivationRecord) throws {
         defer { sqlite3_reset(statement) }
         try bind(statement, 1, record.id)
@@ -118,6 +118,7 @@ final class ActivationUpsert {
             for index: Int32 in 15...17 { try check(sqlite3_bind_null(statement, index)) }
         }
         try bind(statement, 18, Int64(record.storedBytes))
+        try bind(statement, 19, Int64(record.isAsync ? 1 : 0))
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
             throw Self.error(code, connection, sql: sqlite3_sql(statement).map { String(cString: $0) } ?? "")

@@ -67,6 +67,11 @@ enum RegistrySchema {
                         WHERE status IN ('succeeded', 'failed') GROUP BY function;
                     """)
         }
+        migrator.registerMigration("v3: async activations") { db in
+            // Whether an activation was started with X-Faas-Async, so that its outcome, success or
+            // failure, is what GET /activations/{id}/result serves.
+            try db.execute(sql: "ALTER TABLE activations ADD COLUMN async INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -103,6 +103,7 @@ extension SQLiteFunctionStore {
             queueUs: row["queue_us"], initUs: row["init_us"], runUs: row["run_us"],
             exit: (row["exit"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, error: row["error"],
             message: text(row, "message"), logs: text(row, "logs") ?? "", fuelUsed: UInt64(bitPattern: row["fuel_used"] as Int64),
-            created: Date(timeIntervalSince1970: row["created"]), result: result)
+            created: Date(timeIntervalSince1970: row["created"]), result: result,
+            isAsync: (row["async"] as Int64? ?? 0) != 0)
     }
 }

@@ -6,7 +6,8 @@ extension Scheduler {
     /// Records an activation that has not finished (an async one, queued or running).
     func record(_ runtime: VersionRuntime, activation: String, status: ActivationStatus) {
         registry.activations.record(
-            ActivationRecord(id: activation, function: runtime.function, version: runtime.version, status: status))
+            ActivationRecord(
+                id: activation, function: runtime.function, version: runtime.version, status: status, isAsync: true))
     }
 
     /// Records the final activation, updates the metrics and builds the answer.
@@ -37,7 +38,7 @@ extension Scheduler {
             queueUs: queueWait.microseconds, initUs: execution?.initTime.microseconds ?? 0,
             runUs: report?.runTime.microseconds ?? 0, exit: report?.exitCode, error: nil, message: nil,
             logs: String(decoding: report?.logs ?? [], as: UTF8.self), fuelUsed: report?.fuelUsed ?? 0,
-            created: Date(), result: nil)
+            created: Date(), result: nil, isAsync: storeResult)
         switch result {
         case .success(let response):
             if storeResult {
@@ -47,12 +48,6 @@ extension Scheduler {
             record.error = failure.code
             record.message = failure.message
             if let fault = failure.fault { metrics.capabilityFault(kind: fault.rawValue) }
-            if storeResult {
-                let body = Array("{\"error\":{\"code\":\"\(failure.code)\",\"message\":\(jsonString(failure.message))}}".utf8)
-                record.result = StoredResult(
-                    status: SchedulerFailure.status(of: failure.code),
-                    headers: [HTTPField(name: "Content-Type", value: "application/json")], body: body)
-            }
         }
         registry.activations.record(record)
         metrics.invocation(
@@ -60,23 +55,6 @@ extension Scheduler {
             start: start?.rawValue ?? "none", duration: duration)
         return InvocationAnswer(activation: activation, start: start, duration: duration, result: result)
     }
-}
-
-/// A JSON string literal for `text`.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 extension Result where Failure == SchedulerFailure {
@@ -100,21 +78,5 @@ extension SchedulerFailure {
     /// A registry error, with its SPEC code.
     init(registry error: RegistryError) {
         self.init(code: error.code.description, message: error.message)
-    }
-
-    /// The HTTP status of a SPEC error code (used for stored async results; the Gateway maps
-    /// live answers with the same table).
-    public static func status(of code: String) -> Int {
-        switch code {
-        case "bad_request", "invalid_archive": 400
-        case "unauthorized": 401
-        case "not_found": 404
-        case "payload_too_large": 413
-        case "invalid_function": 422
-        case "too_many_requests": 429
-        case "function_error", "function_trap", "capability_fault", "response_too_large": 502
-        case "timeout": 504
-        default: 503
-        }
     }
 }
