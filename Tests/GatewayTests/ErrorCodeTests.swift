@@ -59,11 +59,7 @@ struct ErrorCodeTests {
                 "POST", "/invoke/fault", headers: [("X-Faas-Async", "true")], body: Array("trap".utf8))
             #expect(accepted.status == 202)
             let id = try #require(accepted.object?["activation"] as? String)
-            var result = try await gateway.request("GET", "/activations/\(id)/result")
-            for _ in 0..<1000 where result.status == 404 {
-                try await Task.sleep(for: .milliseconds(20))
-                result = try await gateway.request("GET", "/activations/\(id)/result")
-            }
+            let result = try await gateway.result(of: id)
             #expect(result.status == 502)
             #expect(result.header("content-type") == "application/json")
             #expect(result.errorBody?.error.code == ErrorCode.functionTrap.rawValue, "\(result.text)")

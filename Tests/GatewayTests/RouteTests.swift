@@ -70,11 +70,7 @@ struct RouteTests {
             let id = try #require(accepted.object?["activation"] as? String)
             #expect(accepted.header("X-Faas-Activation") == id)
 
-            var result = try await gateway.request("GET", "/activations/\(id)/result")
-            for _ in 0..<1000 where result.status == 404 {
-                try await Task.sleep(for: .milliseconds(20))
-                result = try await gateway.request("GET", "/activations/\(id)/result")
-            }
+            let result = try await gateway.result(of: id)
             #expect(result.status == 203)
             #expect(result.header("X-Reply") == "later")
             #expect(result.object?["function"] as? String == "headers")

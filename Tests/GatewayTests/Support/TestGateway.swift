@@ -87,6 +87,17 @@ struct TestGateway: Sendable {
         defer { Task { await connection.close() } }
         return try await connection.request(method, target, headers: headers, body: body)
     }
+
+    /// `GET /activations/{id}/result`, asked again while it is 404 (the async activation has not
+    /// finished), for at most 20 s.
+    func result(of activation: String) async throws -> RawConnection.Response {
+        var result = try await request("GET", "/activations/\(activation)/result")
+        for _ in 0..<1000 where result.status == 404 {
+            try await Task.sleep(for: .milliseconds(20))
+            result = try await request("GET", "/activations/\(activation)/result")
+        }
+        return result
+    }
 }
 
 extension RawConnection.Response {
