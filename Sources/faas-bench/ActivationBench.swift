@@ -64,7 +64,7 @@ struct ActivationBench: ParsableCommand {
             group.enter()
             let workload = workloads[thread]
             let worker = Thread {
-                Self.nameThread("bench-caller")
+                ThreadName.setCurrent("bench-caller")
                 let cpuBefore = Self.cpuNanoseconds(CLOCK_THREAD_CPUTIME_ID)
                 var samples: [Double] = []
                 samples.reserveCapacity(workload.count / Self.chunk + 1)
@@ -139,14 +139,6 @@ struct ActivationBench: ParsableCommand {
         var spec = timespec()
         clock_gettime(clock, &spec)
         return Double(spec.tv_sec) * 1e9 + Double(spec.tv_nsec)
-    }
-
-    /// Names the calling thread in /proc (for perf), as the activation writer does.
-    static func nameThread(_ name: String) {
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        _ = name.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, min($0.count - 1, 15)) }
-        close(descriptor)
     }
 
     /// utime + stime (clock ticks) of the activation writer thread, found by its name.

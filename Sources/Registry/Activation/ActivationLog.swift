@@ -1,7 +1,4 @@
 import Foundation
-#if os(Linux)
-import Glibc
-#endif
 public import Logging
 
 /// The activation history, written off the invocation path.
@@ -22,7 +19,7 @@ public final class ActivationLog: Sendable {
         self.pending = pending
         self.store = store
         let thread = Thread {
-            ActivationLog.nameThread("faas-act-writer")
+            ThreadName.setCurrent("faas-act-writer")
             ActivationLog.runWriter(pending: pending, store: store, limits: limits, logger: logger)
         }
         thread.start()
@@ -70,17 +67,6 @@ public final class ActivationLog: Sendable {
 
     /// Records waiting in memory, including replaced ones whose batch has not been stored yet.
     public var pendingCount: Int { pending.count }
-
-    /// Names the calling thread for `top`, `perf` and /proc (Linux; `Thread.name` does not reach the
-    /// system thread there). At most 15 bytes.
-    private static func nameThread(_ name: String) {
-        #if os(Linux)
-        let descriptor = Glibc.open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        _ = name.utf8CString.withUnsafeBufferPointer { Glibc.write(descriptor, $0.baseAddress, min($0.count - 1, 15)) }
-        Glibc.close(descriptor)
-        #endif
-    }
 
     private static func runWriter(
         pending: PendingActivations, store: any ActivationStore, limits: ActivationLimits, logger: Logger

@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 import Synchronization
 #if canImport(Glibc)
     import Glibc
@@ -41,8 +42,12 @@ public final class WorkerPool: @unchecked Sendable {
         self.size = max(1, size)
         self.spin = spin
         for index in 0..<self.size {
-            let thread = Thread { [unowned self] in self.loop() }
-            thread.name = "\(name)-\(index)"
+            let threadName = "\(name)-\(index)"
+            let thread = Thread { [unowned self] in
+                ThreadName.setCurrent(threadName)
+                self.loop()
+            }
+            thread.name = threadName
             thread.stackSize = 8 << 20
             threads.append(thread)
             thread.start()
