@@ -66,7 +66,7 @@ extension Scheduler {
             completion(InvocationAnswer(activation: nil, start: nil, duration: .now - arrival, result: .failure(failure)))
         case .run(let invocation, let handle):
             if isAsync { accept(invocation, completion: completion) }
-            workers.submit(key: function) { self.run(invocation, on: handle) }
+            dispatch((invocation, handle))
         case .queued(let invocation):
             if isAsync { accept(invocation, completion: completion) }
         }
@@ -196,15 +196,20 @@ extension Scheduler {
         if let next { scheduleWaitSweep(at: next) }
         for invocation in expired {
             let runtime = invocation.runtime
-            let queueWait = now - invocation.arrival
-            metrics.queueWait(function: runtime.function, duration: queueWait)
-            let failure = SchedulerFailure.timeout(
-                "\(runtime.function) waited \(runtime.manifest.timeout) in the queue without a free compartment")
-            invocation.completion(
-                finishRecord(
-                    runtime, activation: invocation.activation, arrival: invocation.arrival, queueWait: queueWait,
-                    execution: nil, failure: failure, storeResult: invocation.storeResult))
+            metrics.queueWait(function: runtime.function, duration: now - invocation.arrival)
+            answerWithoutRunning(
+                invocation,
+                .timeout("\(runtime.function) waited \(runtime.manifest.timeout) in the queue without a free compartment"))
         }
+    }
+
+    /// Records and answers a queued invocation that leaves the queue without running.
+    func answerWithoutRunning(_ invocation: PendingInvocation, _ failure: SchedulerFailure) {
+        invocation.completion(
+            finishRecord(
+                invocation.runtime, activation: invocation.activation, arrival: invocation.arrival,
+                queueWait: .now - invocation.arrival, execution: nil, failure: failure,
+                storeResult: invocation.storeResult))
     }
 
     // MARK: - Slots

@@ -96,12 +96,7 @@ extension Scheduler {
         destroy(drained)
         // Queued invocations of a removed function will not run: they hear so now.
         for invocation in waiters {
-            invocation.completion(
-                finishRecord(
-                    invocation.runtime, activation: invocation.activation, arrival: invocation.arrival,
-                    queueWait: .now - invocation.arrival, execution: nil,
-                    failure: .notFound("\(function) was removed while this invocation waited"),
-                    storeResult: invocation.storeResult))
+            answerWithoutRunning(invocation, .notFound("\(function) was removed while this invocation waited"))
         }
         metrics.compartments(function: function, sealed: 0, running: 0)
     }
