@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The answer to a deploy: `201 {name, version, digest, size, compressed_size}`.
 public struct DeployResult: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Any JSON value; used for a manifest, whose shape belongs to the registry.
 public enum JSONValue: Sendable, Equatable, Codable {
