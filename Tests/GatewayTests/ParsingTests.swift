@@ -24,6 +24,32 @@ struct ParsingTests {
         #expect(RequestTarget("/a%zz") == nil)
         #expect(RequestTarget("/a%ff") == nil)  // not UTF-8
         #expect(RequestTarget("/caf%C3%A9")?.segments == ["café"])
+        #expect(target.path == "/invoke/hello/a%2Fb/c")
+        #expect(RequestTarget("/a/b/")?.segments == ["a", "b", ""])
+        #expect(RequestTarget("//x")?.segments == ["", "x"])
+        let emptyQuery = try #require(RequestTarget("/x?"))
+        #expect(emptyQuery.segments == ["x"] && emptyQuery.query == "" && emptyQuery.path == "/x")
+        let unicode = try #require(RequestTarget("/café/ü?q=é/?"))
+        #expect(unicode.segments == ["café", "ü"] && unicode.query == "q=é/?" && unicode.path == "/café/ü")
+    }
+
+    @Test func fieldNamesCompareIgnoringASCIICase() {
+        #expect("Content-Length".equalsIgnoringASCIICase("content-length"))
+        #expect("X-FAAS-START".equalsIgnoringASCIICase("x-faas-start"))
+        #expect(!"content-lengt".equalsIgnoringASCIICase("content-length"))
+        #expect(!"[".equalsIgnoringASCIICase("{"))  // differ in the 0x20 bit but are not letters
+        #expect(!"Straße".equalsIgnoringASCIICase("STRASSE"))
+    }
+
+    @Test func functionHeadersLeaveFramingAndReservedNamesToTheGateway() {
+        let fields = [
+            HeaderField(name: "Content-Type", value: "text/plain"), HeaderField(name: "Content-Length", value: "99"),
+            HeaderField(name: "Connection", value: "close"), HeaderField(name: "X-Faas-Start", value: "forged"),
+            HeaderField(name: "X-Custom", value: "1"),
+        ]
+        var headers = HTTPHeaders()
+        Router.copy(fields, into: &headers, reserving: ["x-faas-start"])
+        #expect(headers.map { "\($0.name): \($0.value)" } == ["Content-Type: text/plain", "X-Custom: 1"])
     }
 
     @Test func routes() {

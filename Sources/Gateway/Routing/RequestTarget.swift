@@ -1,25 +1,35 @@
 /// An origin-form request target (`/path?query`) split into decoded path segments and the raw query.
 struct RequestTarget: Sendable, Equatable {
+    /// The path as received (not decoded), for logs and messages.
+    var path: String
     /// Percent-decoded path segments, without the leading empty segment: `/a/b%20c/` -> `["a", "b c", ""]`.
     var segments: [String]
     /// The query without `?`, not decoded.
     var query: String
 
     /// Parses `uri`; `nil` when it is not an origin-form target or its percent-encoding is invalid.
+    ///
+    /// Runs once per request on the event loop, so it walks the UTF-8 bytes (`/` and `?` are ASCII)
+    /// rather than characters.
     init?(_ uri: String) {
-        guard uri.utf8.first == UInt8(ascii: "/") else { return nil }
-        let path: Substring
-        if let mark = uri.firstIndex(of: "?") {
-            path = uri[..<mark]
-            query = String(uri[uri.index(after: mark)...])
-        } else {
-            path = uri[...]
-            query = ""
-        }
+        let utf8 = uri.utf8
+        guard utf8.first == UInt8(ascii: "/") else { return nil }
+        let pathEnd = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        path = String(uri[..<pathEnd])
+        query = pathEnd == utf8.endIndex ? "" : String(uri[utf8.index(after: pathEnd)...])
         var segments: [String] = []
-        for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            guard let decoded = PercentDecoding.decode(raw, plusIsSpace: false) else { return nil }
+        var segmentStart = utf8.index(after: utf8.startIndex)
+        var index = segmentStart
+        while true {
+            guard index == pathEnd || utf8[index] == UInt8(ascii: "/") else {
+                index = utf8.index(after: index)
+                continue
+            }
+            guard let decoded = PercentDecoding.decode(uri[segmentStart..<index], plusIsSpace: false) else { return nil }
             segments.append(decoded)
+            guard index != pathEnd else { break }
+            index = utf8.index(after: index)
+            segmentStart = index
         }
         self.segments = segments
     }

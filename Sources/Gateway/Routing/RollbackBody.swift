@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import NIOCore
 
 /// The body of `POST /functions/{name}/rollback`: `{"version": N}`, or empty for the previous version.

@@ -52,7 +52,7 @@ extension Router {
         switch answer.outcome {
         case .response(let result) where (200...599).contains(result.status):
             response = GatewayResponse(status: HTTPResponseStatus(statusCode: result.status))
-            Self.copy(result.headers, into: &response.headers)
+            Self.copy(result.headers, into: &response.headers, reserving: Self.activationHeaders)
             response.body = result.body
         case .response(let result):
             response = .error(.functionError, "the function answered with an invalid HTTP status \(result.status)")
@@ -61,25 +61,30 @@ extension Router {
         case .failure(let failure):
             response = .error(failure)
         }
+        // Added, not replaced: a function's own headers of these names were not copied, and an
+        // error answer has none.
         if let activation = answer.activation {
-            response.headers.replaceOrAdd(name: "x-faas-activation", value: activation)
+            response.headers.add(name: "x-faas-activation", value: activation)
             response.activation = activation
         }
         if let start = answer.start {
-            response.headers.replaceOrAdd(name: "x-faas-start", value: start.rawValue)
+            response.headers.add(name: "x-faas-start", value: start.rawValue)
         }
         if answer.activation != nil || answer.start != nil {
-            response.headers.replaceOrAdd(name: "x-faas-duration-us", value: String(answer.durationUs))
+            response.headers.add(name: "x-faas-duration-us", value: String(answer.durationUs))
         }
         return response
     }
+
+    /// The headers the gateway sets on an invocation's answer; a function cannot set them.
+    private static let activationHeaders = ["x-faas-activation", "x-faas-start", "x-faas-duration-us"]
 
     /// The request as the function sees it; the gateway's own bearer token is not passed on.
     private func functionRequest(rest: String, request: GatewayRequest) -> FunctionRequest {
         var fields: [HeaderField] = []
         fields.reserveCapacity(request.headers.count)
         for (name, value) in request.headers {
-            if authenticator.isEnabled, name.lowercased() == "authorization", authenticator.isToken(authorization: value) {
+            if authenticator.isEnabled, name.equalsIgnoringASCIICase("authorization"), authenticator.isToken(authorization: value) {
                 continue
             }
             fields.append(HeaderField(name: name, value: value))

@@ -87,11 +87,28 @@ struct Router: Sendable {
 
 extension Router {
     /// Response headers a function may not set: the gateway frames the message itself.
-    private static let framingHeaders: Set<String> = ["content-length", "transfer-encoding", "connection", "keep-alive"]
+    private static let framingHeaders = ["content-length", "transfer-encoding", "connection", "keep-alive"]
 
-    static func copy(_ fields: [HeaderField], into headers: inout HTTPHeaders) {
-        for field in fields where !framingHeaders.contains(field.name.lowercased()) {
-            headers.add(name: field.name, value: field.value)
+    /// Adds a function's response headers to `headers`, without framing headers and without the
+    /// names in `reserved` (headers the gateway sets itself).
+    static func copy(_ fields: [HeaderField], into headers: inout HTTPHeaders, reserving reserved: [String] = []) {
+        for field in fields {
+            let name = field.name
+            guard !framingHeaders.contains(where: { name.equalsIgnoringASCIICase($0) }),
+                !reserved.contains(where: { name.equalsIgnoringASCIICase($0) })
+            else { continue }
+            headers.add(name: name, value: field.value)
         }
+    }
+}
+
+extension String {
+    /// Whether the two are equal once ASCII letters are lowercased (HTTP field names), without
+    /// allocating a lowercased copy.
+    func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        utf8.count == other.utf8.count
+            && zip(utf8, other.utf8).allSatisfy { a, b in
+                a == b || (a | 0x20 == b | 0x20 && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(a | 0x20))
+            }
     }
 }

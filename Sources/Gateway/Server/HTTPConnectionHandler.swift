@@ -119,11 +119,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         keepAlive = head.isKeepAlive
         version = head.version
         method = head.method
-        path = String(head.uri.prefix { $0 != "?" })
-
         guard let target = RequestTarget(head.uri) else {
+            path = head.uri
             return discard(.error(.badRequest, "malformed request target '\(head.uri)'"), limit: limits.maxBodyBytes, head: head, context: context)
         }
+        path = target.path
         let route: Route
         switch Route.resolve(method: head.method, segments: target.segments) {
         case .success(let resolved):
@@ -224,13 +224,15 @@ extension HTTPConnectionHandler {
     private func write(_ response: GatewayResponse, context: ChannelHandlerContext, requestComplete: Bool) {
         let close = !keepAlive
         var head = HTTPResponseHead(version: version, status: response.status, headers: response.headers)
+        // Answers never carry framing headers of their own (`Router.copy` drops a function's), so
+        // these are added, not searched for.
         if response.status != .noContent && response.status != .notModified {
-            head.headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
+            head.headers.add(name: "content-length", value: String(response.body.count))
         }
         if close {
-            head.headers.replaceOrAdd(name: "connection", value: "close")
+            head.headers.add(name: "connection", value: "close")
         } else if version.major == 1 && version.minor == 0 {
-            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+            head.headers.add(name: "connection", value: "keep-alive")
         }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if method != .HEAD, !response.body.isEmpty {
