@@ -27,7 +27,7 @@ final class SchedulerMetrics: Sendable {
         var faults: [String: CoreMetrics.Counter] = [:]
     }
 
-    private let handles = Mutex(Handles())
+    private let handles = AdaptiveLock(Handles())
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)

@@ -25,7 +25,7 @@ public final class Scheduler: Sendable {
     let clock: any SchedulerClock
     let workers: WorkerPool
     let metrics = SchedulerMetrics()
-    let state = Mutex(State())
+    let state = AdaptiveLock(State())
     /// Registry reads and writes (SQLite, image files) happen here, off the cooperative pool and
     /// off the worker threads that run guests.
     public let io = DispatchQueue(label: "faas.scheduler.io", attributes: .concurrent)
