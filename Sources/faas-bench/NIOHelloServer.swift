@@ -67,9 +67,12 @@ private final class HelloHandler: ChannelInboundHandler {
             var body = context.channel.allocator.buffer(capacity: 5)
             body.writeStaticString("hello")
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            let close = !keepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if close { context.close(promise: nil) }
+            guard !keepAlive else {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                return
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
             }
         }
     }
