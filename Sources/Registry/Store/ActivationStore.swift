@@ -19,12 +19,13 @@ public struct ActivationLimits: Sendable, Equatable {
     public var totalBytes: Int = 256 << 20
     /// Longest a record waits in memory before it is written (50 ms).
     public var flushInterval: Duration = .milliseconds(50)
-    /// Most records written in one transaction (512).
-    public var batchSize: Int = 512
+    /// Most records written in one transaction (4096): enough that at high rates a batch holds a
+    /// whole flush interval, whose records beyond the row cap are then never inserted.
+    public var batchSize: Int = 4096
 
     public init(
         rowsPerFunction: Int = 1000, totalBytes: Int = 256 << 20, flushInterval: Duration = .milliseconds(50),
-        batchSize: Int = 512
+        batchSize: Int = 4096
     ) {
         self.rowsPerFunction = rowsPerFunction
         self.totalBytes = totalBytes

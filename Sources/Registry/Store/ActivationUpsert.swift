@@ -18,6 +18,8 @@ final class ActivationUpsert {
     private let insert: OpaquePointer
     /// Prepared at the first id already stored.
     private var replace: (previous: OpaquePointer, update: OpaquePointer)?
+    /// Prepared at the first ``isStored(id:)``.
+    private var probe: OpaquePointer?
     /// SQLite copies a value bound with this destructor (`SQLITE_TRANSIENT`).
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     /// Where an empty text or blob points: with a null pointer SQLite would store NULL instead.
@@ -34,6 +36,7 @@ final class ActivationUpsert {
 
     deinit {
         sqlite3_finalize(insert)
+        if let probe { sqlite3_finalize(probe) }
         if let replace {
             sqlite3_finalize(replace.previous)
             sqlite3_finalize(replace.update)
@@ -60,6 +63,22 @@ final class ActivationUpsert {
         if ActivationStatus(rawValue: status)?.isFinal == true { totals.add(function: function, finished: -1, bytes: -bytes) }
         totals.add(record)
     }
+
+    /// Whether a record of `id` is stored.
+    func isStored(id: String) throws -> Bool {
+        let probe = try self.probe ?? Self.prepare(Self.storedSQL, connection)
+        self.probe = probe
+        defer { sqlite3_reset(probe) }
+        try bind(probe, 1, id)
+        let code = sqlite3_step(probe)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw Self.error(code, connection, sql: Self.storedSQL)
+        }
+    }
+
+    static let storedSQL = "SELECT 1 FROM activations WHERE id = ?1"
 
     /// A new activation row; nothing when its id is stored already (`sqlite3_changes` tells which).
     static let insertSQL = """

@@ -4,14 +4,64 @@ import Sandbox
 
 extension SQLiteFunctionStore {
     public func write(_ records: [ActivationRecord], limits: ActivationLimits) throws {
+        try write(records, limits: limits, leavingOutTrimmed: true)
+    }
+
+    /// ``write(_:limits:)``; with `leavingOutTrimmed` false, every record is inserted before the
+    /// trim, even those it deletes at once (what tests compare against).
+    func write(_ records: [ActivationRecord], limits: ActivationLimits, leavingOutTrimmed: Bool) throws {
         guard !records.isEmpty else { return }
+        let skippable = leavingOutTrimmed ? Self.recordsTrimmedAtOnce(records, rowsPerFunction: limits.rowsPerFunction) : nil
         try database.write { db in
             var totals = ActivationTotals()
             let upsert = try ActivationUpsert(db)
-            for record in records { try upsert.execute(record, totals: &totals) }
+            for (index, record) in records.enumerated() {
+                if let skippable, skippable[index], try !upsert.isStored(id: record.id) { continue }
+                try upsert.execute(record, totals: &totals)
+            }
             try totals.apply(db)
             try Self.trim(db, functions: Set(records.map(\.function)), limits: limits)
         }
+    }
+
+    /// Which records of a batch need not be stored at all, because the row cap would delete them in
+    /// the transaction that stores them (`nil`: none).
+    ///
+    /// When a batch holds more finished activations of one function than `rowsPerFunction` (a
+    /// function called faster than the cap per flush interval), the trim after the insert deletes
+    /// every stored finished record of it, then the batch's oldest finished ones beyond the cap.
+    /// Among those, the only record of a synchronous activation can be left out instead of inserted
+    /// and deleted, provided no record of its id is stored already (the caller checks): then nothing
+    /// of that activation would remain either way. Async activations and ids recorded more than once
+    /// are written and trimmed as usual. The table ends the same; "oldest" is the order recorded.
+    static func recordsTrimmedAtOnce(_ records: [ActivationRecord], rowsPerFunction cap: Int) -> [Bool]? {
+        // Cheap first look: final records per function bound the finished rows the batch leaves.
+        var finalRecords: [String: Int] = [:]
+        for record in records where record.status.isFinal { finalRecords[record.function, default: 0] += 1 }
+        guard finalRecords.values.contains(where: { $0 > cap }) else { return nil }
+
+        // The record an id ends with is its last; the batch leaves one row per id.
+        var occurrences: [String: Int] = [:]
+        occurrences.reserveCapacity(records.count)
+        var isLast = [Bool](repeating: false, count: records.count)
+        var finishedRows: [String: Int] = [:]
+        for index in records.indices.reversed() {
+            let record = records[index]
+            occurrences[record.id, default: 0] += 1
+            guard occurrences[record.id] == 1 else { continue }
+            isLast[index] = true
+            if record.status.isFinal { finishedRows[record.function, default: 0] += 1 }
+        }
+        var doomed = finishedRows.compactMapValues { $0 > cap ? $0 - cap : nil }
+        guard !doomed.isEmpty else { return nil }
+        var skippable = [Bool](repeating: false, count: records.count)
+        for index in records.indices where isLast[index] && records[index].status.isFinal {
+            let record = records[index]
+            guard let left = doomed[record.function], left > 0 else { continue }
+            doomed[record.function] = left - 1
+            skippable[index] = !record.isAsync && occurrences[record.id] == 1
+        }
+        return skippable
     }
 
     /// Deletes the oldest finished records beyond the per-function row cap and the total byte cap.
