@@ -23,6 +23,44 @@ struct ConnectionTests {
         }
     }
 
+    @Test func manyPipelinedRequestsAreAnsweredInOrder() async throws {
+        try await TestGateway.with { gateway in
+            let connection = try await gateway.connect()
+            // Invocations (answered from a worker thread) and management calls (from a task), with
+            // bodies, all in one write: each waits for the answer before it.
+            var burst = ""
+            for index in 0..<40 {
+                if index % 3 == 2 {
+                    burst += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                } else {
+                    let body = "p\(index)"
+                    burst += "POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                }
+            }
+            try await connection.send(burst)
+            for index in 0..<40 {
+                let response = try await connection.readResponse()
+                #expect(response.status == 200)
+                #expect(response.text == (index % 3 == 2 ? "ok" : "p\(index)"), "answer \(index)")
+            }
+            // The connection reads again once the held requests are answered.
+            #expect(try await connection.request("POST", "/invoke/echo", body: Array("after".utf8)).text == "after")
+            await connection.close()
+        }
+    }
+
+    @Test func aPipelinedRequestAfterConnectionCloseIsNotAnswered() async throws {
+        try await TestGateway.with { gateway in
+            let connection = try await gateway.connect()
+            try await connection.send(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /invoke/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await connection.readResponse()
+            #expect(response.text == "ok")
+            #expect(response.header("connection") == "close")
+            #expect(await connection.waitForClose())
+        }
+    }
+
     @Test func connectionCloseIsHonoured() async throws {
         try await TestGateway.with { gateway in
             let connection = try await gateway.connect()
@@ -131,7 +169,16 @@ struct ConnectionTests {
             try await connection.send("THIS IS NOT HTTP\r\n\r\n")
             let response = try await connection.readResponse()
             #expect(response.status == 400)
+            #expect(response.errorBody?.error.code == "bad_request")
             #expect(await connection.waitForClose())
+
+            // After a request that is still being answered: that answer first, then the connection closes.
+            let busy = try await gateway.connect()
+            try await busy.send("POST /invoke/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiNOT HTTP EITHER\r\n\r\n")
+            let answered = try await busy.readResponse()
+            #expect(answered.status == 200 && answered.text == "hi")
+            #expect(answered.header("connection") == "close")
+            #expect(await busy.waitForClose())
 
             let badEscape = try await gateway.request("GET", "/invoke/%zz")
             #expect(badEscape.status == 400)

@@ -85,7 +85,8 @@ public final class GatewayServer: Sendable {
                     return channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
                         try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
-                        try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                        // Pipelining and malformed requests are handled by the connection handler (see there why).
+                        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
                         try pipeline.addHandler(HTTPConnectionHandler(router: router, limits: limits, logger: logger))
                     }
                 }

@@ -9,8 +9,17 @@ import NIOHTTP1
 /// platform (which runs guests on its own threads), other routes in a task off the event loop; the
 /// answer comes back to the loop to be written. Keep-alive, `Connection: close` and HTTP/1.0 are
 /// honoured: when the request does not keep the connection alive, the connection closes after the answer.
-final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Pipelined requests (sent before the previous answer) are held, in order, until that answer is
+/// written, and only then is more read from the socket. The connection keeps reading while a request is
+/// with the platform and nothing else has arrived: NIO's pipelining handler withheld every read until
+/// the answer, which cost two `epoll_ctl` calls per request. ``ChannelShouldQuiesceEvent`` (shutdown)
+/// closes an idle connection at once and a busy one after its answer, which says `Connection: close`.
+/// Bytes that are not HTTP get a `bad_request` answer (after the answer to the request before them,
+/// if one is pending) and the connection closes.
+final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     /// Limits and timeouts the handler enforces.
@@ -38,6 +47,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let limits: Limits
     private let logger: Logger
     private var state = State.idle
+    /// Parts of pipelined requests that arrived while an answer was pending, oldest first.
+    private var held = CircularBuffer<HTTPServerRequestPart>()
+    /// A `read` withheld while parts are held.
+    private var readWithheld = false
+    /// Shutting down: the current answer is the connection's last.
+    private var quiescing = false
 
     // The request being handled, for framing the answer and for the log line.
     private var keepAlive = true
@@ -56,10 +71,50 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        switch state {
+        case .closing:
+            return  // the connection closes after its last answer; nothing more is read into memory
+        case .processing:
+            held.append(part)  // pipelined: waits for the answer before it
+        case .idle, .receiving, .discarding:
+            guard held.isEmpty else { return held.append(part) }
+            receive(part, context: context)
+        }
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head): receiveHead(head, context: context)
         case .body(let chunk): receiveBody(chunk, context: context)
         case .end: receiveEnd(context: context)
+        }
+    }
+
+    /// Holds the next read while pipelined parts wait, so that a client sending request after request
+    /// without reading the answers fills its socket, not this process.
+    func read(context: ChannelHandlerContext) {
+        guard held.isEmpty else {
+            readWithheld = true
+            return
+        }
+        context.read()
+    }
+
+    /// Handles the held parts once an answer is written, until a request is with the router again;
+    /// then lets reading resume if nothing is left.
+    private func receiveHeld(context: ChannelHandlerContext) {
+        while !held.isEmpty {
+            switch state {
+            case .processing, .closing:
+                return
+            case .idle, .receiving, .discarding:
+                receive(held.removeFirst(), context: context)
+            }
+        }
+        if readWithheld {
+            readWithheld = false
+            context.read()
         }
     }
 
@@ -89,6 +144,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            switch state {
+            case .idle where held.isEmpty:
+                state = .closing
+                context.close(promise: nil)
+            case .idle, .receiving, .discarding, .processing, .closing:
+                break  // the answer under way, or the one to the request arriving, is the last
+            }
+            return
+        }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             // A request with the platform may legitimately take minutes; anything else idle goes.
             if case .processing = state { return }
@@ -100,9 +166,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Parse errors are answered 400 by NIO's protocol error handler before they reach us.
         logger.debug("connection error", metadata: ["faas.error": "\(error)"])
-        context.close(promise: nil)
+        guard error is HTTPParserError else { return context.close(promise: nil) }
+        // Nothing after bytes that are not HTTP can be framed: no further request is read, and the
+        // connection closes after one more answer.
+        held.removeAll()
+        keepAlive = false
+        switch state {
+        case .processing, .closing:
+            break  // the request before them came whole; its answer is the last
+        case .idle, .receiving, .discarding:
+            write(.error(.badRequest, "malformed HTTP request"), context: context, requestComplete: true)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -222,7 +297,7 @@ extension HTTPConnectionHandler {
 
     /// Writes `response`; then either waits for the next request or closes the connection.
     private func write(_ response: GatewayResponse, context: ChannelHandlerContext, requestComplete: Bool) {
-        let close = !keepAlive
+        let close = !keepAlive || quiescing
         var head = HTTPResponseHead(version: version, status: response.status, headers: response.headers)
         // Answers never carry framing headers of their own (`Router.copy` drops a function's), so
         // these are added, not searched for.
@@ -244,9 +319,11 @@ extension HTTPConnectionHandler {
         guard close else {
             state = .idle
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            receiveHeld(context: context)
             return
         }
         state = .closing
+        held.removeAll()
         let linger = limits.lingerTimeout
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             guard !requestComplete else {
