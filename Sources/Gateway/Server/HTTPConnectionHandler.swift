@@ -169,8 +169,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         logger.debug("connection error", metadata: ["faas.error": "\(error)"])
         guard error is HTTPParserError else { return context.close(promise: nil) }
         // Nothing after bytes that are not HTTP can be framed: no further request is read, and the
-        // connection closes after one more answer.
-        held.removeAll()
+        // connection closes after one more answer (closing drops what is held).
         keepAlive = false
         switch state {
         case .processing, .closing:

@@ -53,14 +53,16 @@ final class ActivationUpsert {
         // The id is stored already.
         let replace = try self.replace ?? (Self.prepare(Self.previousSQL, connection), Self.prepare(Self.updateSQL, connection))
         self.replace = replace
-        defer { sqlite3_reset(replace.previous) }
-        try bind(replace.previous, 1, record.id)
-        guard sqlite3_step(replace.previous) == SQLITE_ROW else { throw Self.error(sqlite3_errcode(connection), connection) }
-        let function = sqlite3_column_text(replace.previous, 0).map { String(cString: $0) } ?? ""
-        let status = sqlite3_column_text(replace.previous, 1).map { String(cString: $0) } ?? ""
-        let bytes = Int(sqlite3_column_int64(replace.previous, 2))
+        let previous = try row(replace.previous, id: record.id, sql: Self.previousSQL) { statement in
+            (function: sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "",
+             status: sqlite3_column_text(statement, 1).map { String(cString: $0) } ?? "",
+             bytes: Int(sqlite3_column_int64(statement, 2)))
+        }
+        guard let previous else { throw Self.error(sqlite3_errcode(connection), connection) }
         try bindAndStep(replace.update, record)
-        if ActivationStatus(rawValue: status)?.isFinal == true { totals.add(function: function, finished: -1, bytes: -bytes) }
+        if ActivationStatus(rawValue: previous.status)?.isFinal == true {
+            totals.add(function: previous.function, finished: -1, bytes: -previous.bytes)
+        }
         totals.add(record)
     }
 
@@ -68,13 +70,20 @@ final class ActivationUpsert {
     func isStored(id: String) throws -> Bool {
         let probe = try self.probe ?? Self.prepare(Self.storedSQL, connection)
         self.probe = probe
-        defer { sqlite3_reset(probe) }
-        try bind(probe, 1, id)
-        let code = sqlite3_step(probe)
+        return try row(probe, id: id, sql: Self.storedSQL) { _ in () } != nil
+    }
+
+    /// Steps `statement`, a lookup by id (`?1`), for `id`: `read` of its row, or `nil` when no row has it.
+    private func row<Row>(
+        _ statement: OpaquePointer, id: String, sql: String, _ read: (OpaquePointer) -> Row
+    ) throws -> Row? {
+        defer { sqlite3_reset(statement) }
+        try bind(statement, 1, id)
+        let code = sqlite3_step(statement)
         switch code {
-        case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        default: throw Self.error(code, connection, sql: Self.storedSQL)
+        case SQLITE_ROW: return read(statement)
+        case SQLITE_DONE: return nil
+        default: throw Self.error(code, connection, sql: sql)
         }
     }
 
