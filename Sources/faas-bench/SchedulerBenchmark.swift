@@ -71,7 +71,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
             var cold = 0
             for _ in 0..<coldStarts {
                 let began = ContinuousClock.now
-                let answer = await scheduler.invoke(function: name, version: nil, request: InvocationRequest(), async: false)
+                let answer = await scheduler.invoke(function: name, version: nil, request: InvocationRequest())
                 samples.append(.now - began)
                 if answer.start == .cold { cold += 1 }
             }
@@ -97,7 +97,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
                     for _ in 0..<share {
                         let start = ContinuousClock.now
                         let answer = await scheduler.invoke(
-                            function: function, version: nil, request: InvocationRequest(), async: false)
+                            function: function, version: nil, request: InvocationRequest())
                         samples.append(.now - start)
                         if case .failure = answer.result { errors += 1 }
                     }

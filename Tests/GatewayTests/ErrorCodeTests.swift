@@ -9,7 +9,7 @@ import Testing
 struct ErrorCodeTests {
     static let statuses: [(ErrorCode, Int)] = [
         (.badRequest, 400), (.invalidArchive, 400), (.unauthorized, 401), (.notFound, 404), (.payloadTooLarge, 413),
-        (.invalidFunction, 422), (.tooManyRequests, 429), (.functionError, 502), (.functionTrap, 502),
+        (.invalidFunction, 422), (.conflict, 409), (.tooManyRequests, 429), (.functionError, 502), (.functionTrap, 502),
         (.capabilityFault, 502), (.responseTooLarge, 502), (.unavailable, 503), (.timeout, 504),
     ]
 

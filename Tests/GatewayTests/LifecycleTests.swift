@@ -70,7 +70,7 @@ struct LifecycleTests {
             // The platform behind it was shut down too: it takes no more invocations.
             let late = await backend.platform.invoke(
                 function: "echo", version: nil,
-                request: FunctionRequest(method: "POST", path: "", query: "", headers: [], body: []), async: false)
+                request: FunctionRequest(method: "POST", path: "", query: "", headers: [], body: []))
             guard case .failure(let failure) = late.outcome else {
                 Issue.record("an invocation after shutdown ran: \(late.outcome)")
                 return

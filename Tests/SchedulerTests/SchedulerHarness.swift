@@ -12,11 +12,13 @@ final class SchedulerHarness: Sendable {
     let registry: FunctionRegistry
     let scheduler: Scheduler
     let clock: ManualSchedulerClock
+    let logger: Logger
 
     init(configuration: SchedulerConfiguration = .init(workerThreads: 2)) throws {
         directory = NSTemporaryDirectory() + "faas-scheduler-\(UUID().uuidString)"
         var logger = Logger(label: "faas.test")
         logger.logLevel = .warning
+        self.logger = logger
         registry = try FunctionRegistry.open(directory: directory, logger: logger)
         clock = ManualSchedulerClock()
         scheduler = Scheduler(
@@ -45,13 +47,10 @@ final class SchedulerHarness: Sendable {
         return try await scheduler.deploy(archive: try writer.archive())
     }
 
-    func invoke(_ name: String, body: String = "", version: Int? = nil, async isAsync: Bool = false) async
-        -> InvocationAnswer
-    {
+    func invoke(_ name: String, body: String = "", version: Int? = nil) async -> InvocationAnswer {
         await scheduler.invoke(
             function: name, version: version,
-            request: InvocationRequest(method: "POST", path: "", query: "", headers: [], body: Array(body.utf8)),
-            async: isAsync)
+            request: InvocationRequest(method: "POST", path: "", query: "", headers: [], body: Array(body.utf8)))
     }
 
     /// Waits (bounded) until `condition` holds; background prewarming takes a moment.

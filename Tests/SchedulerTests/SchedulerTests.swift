@@ -241,22 +241,6 @@ import Testing
         await harness.close()
     }
 
-    @Test func anAsyncResultIsStoredWithItsActivation() async throws {
-        let harness = try SchedulerHarness()
-        try await harness.deploy("later", wat: Guests.ok, settings: ["warm: 0"])
-        let accepted = await harness.invoke("later", async: true)
-        #expect(accepted.isAccepted)
-        let id = try #require(accepted.activation)
-        #expect(await harness.eventually {
-            (try? harness.registry.activations.get(id: id))??.status == .succeeded
-        })
-        let record = try #require(try harness.registry.activations.get(id: id))
-        #expect(record.result?.status == 200)
-        #expect(record.result?.body == Array("ok".utf8))
-        #expect(record.start == "cold")
-        await harness.close()
-    }
-
     @Test func unknownFunctionsAreNotFound() async throws {
         let harness = try SchedulerHarness()
         let answer = await harness.invoke("missing")

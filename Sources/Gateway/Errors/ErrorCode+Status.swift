@@ -9,6 +9,7 @@ extension ErrorCode {
         case .notFound: .notFound
         case .payloadTooLarge: .payloadTooLarge
         case .invalidFunction: .unprocessableEntity
+        case .conflict: .conflict
         case .tooManyRequests: .tooManyRequests
         case .functionError, .functionTrap, .capabilityFault, .responseTooLarge: .badGateway
         case .unavailable: .serviceUnavailable

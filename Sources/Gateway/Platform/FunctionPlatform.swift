@@ -9,14 +9,21 @@
 /// Failures are ``PlatformError`` values carrying one of the contract's error codes
 /// (``ErrorCode``); the gateway maps each code to its HTTP status in one place.
 public protocol FunctionPlatform: Sendable {
-    /// Runs (or, with `async`, queues) one invocation of `function` and answers through `completion`,
-    /// exactly once, on any thread.
+    /// Runs one invocation of `function` and answers through `completion`, exactly once, on any thread.
     /// - Parameters:
     ///   - version: a pinned version (`?version=N`), or `nil` for the current one.
-    ///   - async: `true` for `X-Faas-Async: true`: answer ``InvokeAnswer/Outcome/accepted`` with an activation id.
     func invoke(
-        function: String, version: Int?, request: FunctionRequest, async: Bool,
+        function: String, version: Int?, request: FunctionRequest,
         completion: @escaping @Sendable (InvokeAnswer) -> Void)
+
+    /// Stores an async invocation (`X-Faas-Async: true`) durably and answers
+    /// ``InvokeAnswer/Outcome/accepted`` with its activation id; with `idempotencyKey`, a key the
+    /// function saw in the last 24 h answers the first activation's id and queues nothing.
+    func enqueue(function: String, version: Int?, request: FunctionRequest, idempotencyKey: String?) async -> InvokeAnswer
+
+    /// Queues a `dead` activation again (`POST /activations/{id}/retry`).
+    /// - Throws: `not_found` for an unknown activation, `conflict` for one that is not dead.
+    func retry(activation id: String) async throws(PlatformError)
 
     /// Whether `function` exists and its manifest says `public: true` (invocable without a token).
     /// Unknown functions are not public. Asked only for an invocation without a valid token when the
@@ -38,8 +45,8 @@ public protocol FunctionPlatform: Sendable {
     /// Makes `version` (or, when `nil`, the version before the current one) current again.
     func rollback(function: String, to version: Int?) async throws(PlatformError) -> VersionInfo
 
-    /// Activation records, newest first, optionally of one function only.
-    func activations(function: String?, limit: Int) async throws(PlatformError) -> [ActivationInfo]
+    /// Activation records, newest first, optionally of one function and of one status only.
+    func activations(function: String?, status: ActivationStatus?, limit: Int) async throws(PlatformError) -> [ActivationInfo]
 
     /// One activation record, or `nil` when there is no such activation.
     func activation(id: String) async throws(PlatformError) -> ActivationInfo?
@@ -58,10 +65,10 @@ public protocol FunctionPlatform: Sendable {
 }
 
 extension FunctionPlatform {
-    /// ``invoke(function:version:request:async:completion:)`` for async callers.
-    public func invoke(function: String, version: Int?, request: FunctionRequest, async: Bool) async -> InvokeAnswer {
+    /// ``invoke(function:version:request:completion:)`` for async callers.
+    public func invoke(function: String, version: Int?, request: FunctionRequest) async -> InvokeAnswer {
         await withCheckedContinuation { continuation in
-            invoke(function: function, version: version, request: request, async: async) {
+            invoke(function: function, version: version, request: request) {
                 continuation.resume(returning: $0)
             }
         }

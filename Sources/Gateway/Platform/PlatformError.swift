@@ -6,6 +6,7 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case notFound = "not_found"
     case payloadTooLarge = "payload_too_large"
     case invalidFunction = "invalid_function"
+    case conflict
     case tooManyRequests = "too_many_requests"
     case functionError = "function_error"
     case functionTrap = "function_trap"

@@ -11,25 +11,51 @@ public import Scheduler
 /// never on an event loop or the cooperative pool.
 public final class SchedulerPlatform: FunctionPlatform {
     public let scheduler: Scheduler
+    /// Durable async activations and schedules.
+    public let runner: AsyncRunner
     let registry: FunctionRegistry
 
-    public init(scheduler: Scheduler, registry: FunctionRegistry) {
+    public init(scheduler: Scheduler, runner: AsyncRunner, registry: FunctionRegistry) {
         self.scheduler = scheduler
+        self.runner = runner
         self.registry = registry
     }
 
     public func invoke(
-        function: String, version: Int?, request: FunctionRequest, async: Bool,
-        completion: @escaping @Sendable (InvokeAnswer) -> Void
+        function: String, version: Int?, request: FunctionRequest, completion: @escaping @Sendable (InvokeAnswer) -> Void
     ) {
-        scheduler.invoke(
-            function: function, version: version,
-            request: InvocationRequest(
-                method: request.method, path: request.path, query: request.query,
-                headers: request.headers.map { HTTPField(name: $0.name, value: $0.value) }, body: request.body),
-            async: async
-        ) { answer in
+        scheduler.invoke(function: function, version: version, request: InvocationRequest(request)) { answer in
             completion(InvokeAnswer(answer))
+        }
+    }
+
+    public func enqueue(
+        function: String, version: Int?, request: FunctionRequest, idempotencyKey: String?
+    ) async -> InvokeAnswer {
+        let arrival = ContinuousClock.now
+        let acceptance = await runner.accept(
+            function: function, version: version, request: InvocationRequest(request), idempotencyKey: idempotencyKey)
+        let durationUs = (ContinuousClock.now - arrival).microseconds
+        switch acceptance {
+        case .accepted(let activation):
+            return InvokeAnswer(activation: activation, start: nil, durationUs: durationUs, outcome: .accepted)
+        case .refused(let failure):
+            return InvokeAnswer(activation: nil, start: nil, durationUs: durationUs, outcome: .failure(PlatformError(failure)))
+        }
+    }
+
+    public func retry(activation id: String) async throws(PlatformError) {
+        let answer: AsyncRunner.RetryAnswer
+        do {
+            answer = try await runner.retry(id: id)
+        } catch {
+            throw PlatformError(error)
+        }
+        switch answer {
+        case .queued: return
+        case .notFound: throw PlatformError(.notFound, "no activation '\(id)'")
+        case .notDead(let state):
+            throw PlatformError(.conflict, "activation '\(id)' is not dead (\(state)): only a dead activation can be retried")
         }
     }
 
@@ -44,6 +70,7 @@ public final class SchedulerPlatform: FunctionPlatform {
     public func deploy(archive: [UInt8]) async throws(PlatformError) -> Gateway.DeployResult {
         do {
             let result = try await scheduler.deploy(archive: archive)
+            await runner.schedulesChanged()
             return Gateway.DeployResult(
                 name: result.name, version: result.version, digest: result.digest, size: Int64(result.size),
                 compressedSize: Int64(result.compressedSize))
@@ -78,6 +105,7 @@ public final class SchedulerPlatform: FunctionPlatform {
     public func remove(function: String) async throws(PlatformError) {
         do {
             try await scheduler.remove(function: function)
+            await runner.schedulesChanged()
         } catch {
             throw PlatformError(error)
         }
@@ -85,15 +113,20 @@ public final class SchedulerPlatform: FunctionPlatform {
 
     public func rollback(function: String, to version: Int?) async throws(PlatformError) -> Gateway.VersionInfo {
         do {
-            return Gateway.VersionInfo(try await scheduler.rollback(function: function, to: version))
+            let info = Gateway.VersionInfo(try await scheduler.rollback(function: function, to: version))
+            await runner.schedulesChanged()
+            return info
         } catch {
             throw PlatformError(error)
         }
     }
 
-    public func activations(function: String?, limit: Int) async throws(PlatformError) -> [ActivationInfo] {
-        try await onIO { registry in
-            try registry.activations.list(function: function, limit: limit).map(ActivationInfo.init)
+    public func activations(
+        function: String?, status: Gateway.ActivationStatus?, limit: Int
+    ) async throws(PlatformError) -> [ActivationInfo] {
+        let status = status.flatMap { Registry.ActivationStatus(rawValue: $0.rawValue) }
+        return try await onIO { registry in
+            try registry.activations.list(function: function, status: status, limit: limit).map(ActivationInfo.init)
         }
     }
 
@@ -109,7 +142,7 @@ public final class SchedulerPlatform: FunctionPlatform {
                 status: stored.status, headers: stored.headers.map { HeaderField(name: $0.name, value: $0.value) },
                 body: stored.body)
         }
-        guard record.status == .failed, let code = record.error else { return nil }  // not finished yet
+        guard record.status == .failed || record.status == .dead, let code = record.error else { return nil }  // not finished yet
         // A failed async activation's result is the answer a synchronous call would have had.
         let answer = GatewayResponse.error(PlatformError(code: code, message: record.message ?? ""))
         return Gateway.StoredResult(
@@ -126,10 +159,12 @@ public final class SchedulerPlatform: FunctionPlatform {
     }
 
     public func metricsText() async -> String {
-        scheduler.prometheusText()
+        await runner.publishDepths()
+        return scheduler.prometheusText()
     }
 
     public func shutdown(grace: Duration) async {
+        runner.stop()
         await scheduler.shutdown(grace: grace)
         registry.close()
     }
@@ -207,6 +242,20 @@ extension ActivationInfo {
             status: Gateway.ActivationStatus(rawValue: record.status.rawValue) ?? .failed,
             start: record.start.flatMap(Gateway.StartKind.init(rawValue:)), queueUs: record.queueUs,
             initUs: record.initUs, runUs: record.runUs, exit: record.exit, error: record.error, message: record.message,
-            logs: record.logs, fuelUsed: record.fuelUsed, created: record.created)
+            logs: record.logs, fuelUsed: record.fuelUsed, created: record.created, attempts: record.attempts,
+            trigger: Gateway.ActivationTrigger(rawValue: record.trigger.rawValue) ?? .http, node: record.node,
+            history: record.history.map {
+                AttemptInfo(
+                    attempt: $0.attempt, status: Gateway.ActivationStatus(rawValue: $0.status.rawValue) ?? .failed,
+                    error: $0.error, message: $0.message, logs: $0.logs, node: $0.node, runUs: $0.runUs, finished: $0.finished)
+            })
+    }
+}
+
+extension InvocationRequest {
+    init(_ request: FunctionRequest) {
+        self.init(
+            method: request.method, path: request.path, query: request.query,
+            headers: request.headers.map { HTTPField(name: $0.name, value: $0.value) }, body: request.body)
     }
 }

@@ -15,6 +15,7 @@ enum Route: Sendable, Equatable {
     case listActivations
     case activation(String)
     case activationResult(String)
+    case retryActivation(String)
 
     /// Why a path names no route.
     enum Miss: Error, Equatable {
@@ -57,6 +58,8 @@ enum Route: Sendable, Equatable {
             return only([.GET, .HEAD], .activation(segments[1]))
         case "activations" where segments.count == 3 && !segments[1].isEmpty && segments[2] == "result":
             return only([.GET, .HEAD], .activationResult(segments[1]))
+        case "activations" where segments.count == 3 && !segments[1].isEmpty && segments[2] == "retry":
+            return only([.POST], .retryActivation(segments[1]))
         default:
             return .failure(.noSuchPath)
         }

@@ -14,17 +14,30 @@ extension Router {
     ) {
         let version: Int?
         let isAsync: Bool
+        let idempotencyKey: String?
         do {
             version = try QueryParameters(request.query).integer("version", in: 1...Int(Int32.max))
             isAsync = try Self.asyncFlag(request.headers)
+            idempotencyKey = isAsync ? try Self.idempotencyKey(request.headers) : nil
         } catch {
             return completion(.error(error))
         }
         let functionRequest = functionRequest(rest: rest, request: request)
         let platform = self.platform
-        let run: @Sendable () -> Void = {
-            platform.invoke(function: name, version: version, request: functionRequest, async: isAsync) { answer in
-                completion(Self.response(for: answer))
+        let run: @Sendable () -> Void
+        if isAsync {
+            run = {
+                Task {
+                    let answer = await platform.enqueue(
+                        function: name, version: version, request: functionRequest, idempotencyKey: idempotencyKey)
+                    completion(Self.response(for: answer))
+                }
+            }
+        } else {
+            run = {
+                platform.invoke(function: name, version: version, request: functionRequest) { answer in
+                    completion(Self.response(for: answer))
+                }
             }
         }
         guard authenticator.isEnabled, !authenticator.authorizes(request.headers) else { return run() }
@@ -92,6 +105,21 @@ extension Router {
         return FunctionRequest(
             method: request.method.rawValue, path: rest, query: request.query, headers: fields,
             body: Array(request.body.readableBytesView))
+    }
+
+    /// `Idempotency-Key` of an async invocation: 1–256 bytes without control characters; absent is `nil`.
+    static func idempotencyKey(_ headers: HTTPHeaders) throws(PlatformError) -> String? {
+        let values = headers["idempotency-key"]
+        guard let key = values.first else { return nil }
+        guard values.count == 1 else { throw PlatformError(.badRequest, "Idempotency-Key is given more than once") }
+        guard !key.isEmpty else { throw PlatformError(.badRequest, "Idempotency-Key is empty") }
+        guard key.utf8.count <= 256 else {
+            throw PlatformError(.badRequest, "Idempotency-Key is longer than 256 bytes (\(key.utf8.count))")
+        }
+        guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw PlatformError(.badRequest, "Idempotency-Key contains a control character")
+        }
+        return key
     }
 
     /// `X-Faas-Async`: `true` or `false` (any case); absent is `false`.

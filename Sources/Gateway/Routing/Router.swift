@@ -52,12 +52,22 @@ struct Router: Sendable {
             let query = QueryParameters(request.query)
             let function = try query.string("function").flatMap { $0.isEmpty ? nil : $0 }
             let limit = try query.integer("limit", in: 1...1000) ?? 50
-            return .json(.ok, try await platform.activations(function: function, limit: limit))
+            var status: ActivationStatus?
+            if let text = try query.string("status"), !text.isEmpty {
+                guard let parsed = ActivationStatus(rawValue: text) else {
+                    throw PlatformError(.badRequest, "status must be queued, running, succeeded, failed or dead, not '\(text)'")
+                }
+                status = parsed
+            }
+            return .json(.ok, try await platform.activations(function: function, status: status, limit: limit))
         case .activation(let id):
             guard let record = try await platform.activation(id: id) else {
                 throw PlatformError(.notFound, "no activation '\(id)'")
             }
             return .json(.ok, record)
+        case .retryActivation(let id):
+            try await platform.retry(activation: id)
+            return .json(.accepted, AcceptedBody(activation: id))
         case .activationResult(let id):
             guard let result = try await platform.activationResult(id: id), (200...599).contains(result.status) else {
                 throw PlatformError(.notFound, "no stored result for activation '\(id)'")

@@ -41,14 +41,16 @@ public final class ActivationLog: Sendable {
         return try store.activation(id: id)
     }
 
-    /// Up to `limit` records of `function` (every function when `nil`), newest first, pending ones included.
-    public func list(function: String?, limit: Int) throws -> [ActivationRecord] {
+    /// Up to `limit` records of `function` (every function when `nil`) with `status` (any when
+    /// `nil`), newest first, pending ones included.
+    public func list(function: String?, status: ActivationStatus? = nil, limit: Int) throws -> [ActivationRecord] {
         let memory = pending.records(function: function)
-        let stored = try store.activations(function: function, limit: limit)
+        let stored = try store.activations(function: function, status: status, limit: limit)
         var byID: [String: ActivationRecord] = [:]
         for record in stored { byID[record.id] = record }
         for record in memory { byID[record.id] = record }
-        let sorted = byID.values.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+        let sorted = byID.values.filter { status == nil || $0.status == status }
+            .sorted { ($0.created, $0.id) > ($1.created, $1.id) }
         return Array(sorted.prefix(max(limit, 0)))
     }
 

@@ -10,6 +10,7 @@ extension ActivationRecord: Codable {
         case fuelUsed = "fuel_used"
         case created, result
         case isAsync = "async"
+        case attempts, trigger, node, history
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -30,6 +31,10 @@ extension ActivationRecord: Codable {
         try container.encode(created, forKey: .created)
         try container.encodeIfPresent(result, forKey: .result)
         try container.encode(isAsync, forKey: .isAsync)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encodeIfPresent(node, forKey: .node)
+        try container.encode(history, forKey: .history)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,7 +55,11 @@ extension ActivationRecord: Codable {
             fuelUsed: try container.decode(UInt64.self, forKey: .fuelUsed),
             created: try container.decode(Date.self, forKey: .created),
             result: try container.decodeIfPresent(StoredResult.self, forKey: .result),
-            isAsync: try container.decodeIfPresent(Bool.self, forKey: .isAsync) ?? false)
+            isAsync: try container.decodeIfPresent(Bool.self, forKey: .isAsync) ?? false,
+            attempts: try container.decodeIfPresent(Int.self, forKey: .attempts) ?? 1,
+            trigger: try container.decodeIfPresent(ActivationTrigger.self, forKey: .trigger),
+            node: try container.decodeIfPresent(String.self, forKey: .node),
+            history: try container.decodeIfPresent([AttemptRecord].self, forKey: .history) ?? [])
     }
 }
 

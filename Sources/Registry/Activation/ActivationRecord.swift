@@ -4,9 +4,12 @@ public import Sandbox
 /// Where an activation is in its life.
 public enum ActivationStatus: String, Sendable, Codable, CaseIterable {
     case queued, running, succeeded, failed
+    /// An async activation whose every attempt failed (SPEC v2); `POST /activations/{id}/retry`
+    /// queues it again.
+    case dead
 
-    /// Whether the activation has ended (its record will not change again).
-    public var isFinal: Bool { self == .succeeded || self == .failed }
+    /// Whether the activation has ended (its record changes again only by a retry of a dead one).
+    public var isFinal: Bool { self == .succeeded || self == .failed || self == .dead }
 }
 
 /// The stored response of an asynchronous activation (`GET /activations/{id}/result`).
@@ -46,12 +49,22 @@ public struct ActivationRecord: Sendable, Equatable {
     /// Started with `X-Faas-Async: true`: its outcome is served as its result (a failure by its
     /// error code and message).
     public var isAsync: Bool
+    /// Attempts made (1 for a synchronous activation; 0 for an async one not started yet).
+    public var attempts: Int
+    /// What started it.
+    public var trigger: ActivationTrigger
+    /// The node that ran (or runs) its latest attempt.
+    public var node: String?
+    /// The finished attempts of an async activation, oldest first (its last one is also in the
+    /// record's own fields).
+    public var history: [AttemptRecord]
 
     public init(
         id: String, function: String, version: Int, status: ActivationStatus, start: String? = nil,
         queueUs: Int64 = 0, initUs: Int64 = 0, runUs: Int64 = 0, exit: Int32? = nil, error: String? = nil,
         message: String? = nil, logs: String = "", fuelUsed: UInt64 = 0, created: Date = Date(),
-        result: StoredResult? = nil, isAsync: Bool = false
+        result: StoredResult? = nil, isAsync: Bool = false, attempts: Int = 1, trigger: ActivationTrigger? = nil,
+        node: String? = nil, history: [AttemptRecord] = []
     ) {
         self.id = id
         self.function = function
@@ -69,12 +82,22 @@ public struct ActivationRecord: Sendable, Equatable {
         self.created = created
         self.result = result
         self.isAsync = isAsync
+        self.attempts = attempts
+        self.trigger = trigger ?? (isAsync ? .async : .http)
+        self.node = node
+        self.history = history
     }
 
     /// What the record weighs against the log's byte cap.
     public var storedBytes: Int {
-        256 + logs.utf8.count + (message?.utf8.count ?? 0) + (result.map { result in
-            result.body.count + result.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
-        } ?? 0)
+        var bytes = 256 + logs.utf8.count + (message?.utf8.count ?? 0)
+        for attempt in history {
+            bytes += 64 + attempt.logs.utf8.count + (attempt.message?.utf8.count ?? 0)
+        }
+        if let result {
+            bytes += result.body.count
+            for header in result.headers { bytes += header.name.utf8.count + header.value.utf8.count + 4 }
+        }
+        return bytes
     }
 }

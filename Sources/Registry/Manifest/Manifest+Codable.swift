@@ -10,6 +10,7 @@ extension Manifest: Codable {
         case state, response
         case isPublic = "public"
         case env, capabilities
+        case retries, schedule
     }
 
     private enum GrantKey: String, CodingKey { case clock, random, files, invoke }
@@ -36,6 +37,9 @@ extension Manifest: Codable {
         try grants.encode(capabilities.random, forKey: .random)
         try grants.encode(capabilities.files, forKey: .files)
         try grants.encode(capabilities.invoke, forKey: .invoke)
+        // v2 keys only when set, so that the canonical JSON (and the digest) of a v1 manifest stays as it was.
+        if retries != Manifest.defaultRetries { try container.encode(retries, forKey: .retries) }
+        try container.encodeIfPresent(schedule?.text, forKey: .schedule)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +80,14 @@ extension Manifest: Codable {
         capabilities = Grants(
             clock: try grants.decode(Bool.self, forKey: .clock), random: try grants.decode(Bool.self, forKey: .random),
             files: try grants.decode([String].self, forKey: .files), invoke: try grants.decode([String].self, forKey: .invoke))
+        retries = try container.decodeIfPresent(Int.self, forKey: .retries) ?? Manifest.defaultRetries
+        if let text = try container.decodeIfPresent(String.self, forKey: .schedule) {
+            do {
+                schedule = ManifestSchedule(text: text, schedule: try Schedule.parse(text))
+            } catch {
+                throw invalid(.schedule, error.description)
+            }
+        }
     }
 
     /// The canonical JSON of this manifest: sorted keys, no whitespace; part of the image digest.

@@ -9,7 +9,7 @@ extension Manifest {
     /// The keys `function.yaml` may hold (SPEC).
     static let keys: Set<String> = [
         "name", "module", "abi", "description", "memory", "timeout", "concurrency", "queue", "warm", "keep_alive",
-        "state", "response", "public", "env", "capabilities",
+        "state", "response", "public", "env", "capabilities", "retries", "schedule",
     ]
     static let capabilityKeys: Set<String> = ["clock", "random", "files", "invoke"]
 
@@ -90,6 +90,15 @@ extension Manifest {
         if let node = values["public"] { manifest.isPublic = try bool(node, key: "public") }
         if let node = values["env"] { manifest.env = try environment(node) }
         if let node = values["capabilities"] { manifest.capabilities = try grants(node) }
+        if let node = values["retries"] { manifest.retries = try integer(node, key: "retries", in: 0...maxRetries) }
+        if let node = values["schedule"] {
+            let text = try string(node, key: "schedule")
+            do {
+                manifest.schedule = ManifestSchedule(text: text, schedule: try Schedule.parse(text))
+            } catch {
+                throw .function("key 'schedule': \(error.description)")
+            }
+        }
         return manifest
     }
 

@@ -30,6 +30,10 @@ public struct Manifest: Sendable, Equatable {
     /// The invocation environment, in the order written.
     public var env: [HTTPField] = []
     public var capabilities: Grants = .none
+    /// Extra attempts of a failed async invocation (0 … 10).
+    public var retries: Int = Manifest.defaultRetries
+    /// When the function runs by itself, if it does.
+    public var schedule: ManifestSchedule?
 
     public static let defaultMemory: UInt64 = 64 << 20
     public static let maxMemory: UInt64 = 4 << 30
@@ -39,6 +43,8 @@ public struct Manifest: Sendable, Equatable {
     public static let maxConcurrency = 1024
     public static let maxQueue = 100_000
     public static let maxDescriptionBytes = 4096
+    public static let defaultRetries = 2
+    public static let maxRetries = 10
 
     /// A manifest with the SPEC defaults for everything but `name` and `module`.
     public init(name: String, module: String) {
@@ -63,5 +69,16 @@ public struct Manifest: Sendable, Equatable {
         ImageDescriptor(
             function: name, version: version, abi: abi, state: state, response: response, env: env,
             grants: capabilities, limits: CompartmentLimits(memoryBytes: memory, timeout: timeout))
+    }
+}
+
+/// `schedule:` as written and as parsed.
+public struct ManifestSchedule: Sendable, Equatable {
+    public var text: String
+    public var schedule: Schedule
+
+    public init(text: String, schedule: Schedule) {
+        self.text = text
+        self.schedule = schedule
     }
 }

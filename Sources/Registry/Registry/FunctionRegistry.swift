@@ -22,6 +22,8 @@ public final class FunctionRegistry: Sendable {
     public let functions: any FunctionStore
     /// The image blobs.
     public let images: any ImageStore
+    /// The durable queue of async activations and the claims of schedule ticks.
+    public let queue: any AsyncQueueStore
     public let limits: ArchiveLimits
     private let logger: Logger
     /// Digests between "image stored" and "version committed", which removal must not collect.
@@ -29,11 +31,12 @@ public final class FunctionRegistry: Sendable {
 
     /// Assembles a registry from its stores (the seam for other backends).
     public init(
-        functions: any FunctionStore, images: any ImageStore, activations: ActivationLog, limits: ArchiveLimits,
-        logger: Logger
+        functions: any FunctionStore, images: any ImageStore, activations: ActivationLog, queue: any AsyncQueueStore,
+        limits: ArchiveLimits, logger: Logger
     ) {
         self.functions = functions
         self.images = images
+        self.queue = queue
         self.activations = activations
         self.limits = limits
         self.logger = logger
@@ -60,7 +63,9 @@ public final class FunctionRegistry: Sendable {
                 metadata: ["faas.images": "\(collected.images)", "faas.temporaries": "\(collected.temporaries)"])
         }
         let log = ActivationLog(store: store, limits: activationLimits, logger: logger)
-        return FunctionRegistry(functions: store, images: images, activations: log, limits: limits, logger: logger)
+        return FunctionRegistry(
+            functions: store, images: images, activations: log,
+            queue: SQLiteAsyncQueue(store: store, limits: activationLimits), limits: limits, logger: logger)
     }
 
     // MARK: - Deploy
@@ -180,6 +185,7 @@ public final class FunctionRegistry: Sendable {
     /// Stores pending activation records and closes the database.
     public func close() {
         activations.close()
+        queue.close()
         functions.close()
     }
 }

@@ -7,8 +7,9 @@ public protocol ActivationStore: Sendable {
     /// The record `id`, or `nil`.
     func activation(id: String) throws -> ActivationRecord?
 
-    /// Up to `limit` records, newest first, of `function` (every function when `nil`).
-    func activations(function: String?, limit: Int) throws -> [ActivationRecord]
+    /// Up to `limit` records, newest first, of `function` (every function when `nil`) with
+    /// `status` (any when `nil`).
+    func activations(function: String?, status: ActivationStatus?, limit: Int) throws -> [ActivationRecord]
 }
 
 /// How much of the activation history is kept.
@@ -31,5 +32,12 @@ public struct ActivationLimits: Sendable, Equatable {
         self.totalBytes = totalBytes
         self.flushInterval = flushInterval
         self.batchSize = batchSize
+    }
+}
+
+extension ActivationStore {
+    /// Up to `limit` records of any status, newest first.
+    public func activations(function: String?, limit: Int) throws -> [ActivationRecord] {
+        try activations(function: function, status: nil, limit: limit)
     }
 }

@@ -92,8 +92,9 @@ final class ActivationUpsert {
     /// A new activation row; nothing when its id is stored already (`sqlite3_changes` tells which).
     static let insertSQL = """
         INSERT INTO activations (id, function, version, status, start, queue_us, init_us, run_us, exit,
-            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes, async)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+            error, message, logs, fuel_used, created, result_status, result_headers, result_body, bytes, async,
+            attempts, trigger, node, history)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
         ON CONFLICT(id) DO NOTHING
         """
 
@@ -103,7 +104,8 @@ final class ActivationUpsert {
     static let updateSQL = """
         UPDATE activations SET function = ?2, version = ?3, status = ?4, start = ?5, queue_us = ?6,
             init_us = ?7, run_us = ?8, exit = ?9, error = ?10, message = ?11, logs = ?12, fuel_used = ?13,
-            created = ?14, result_status = ?15, result_headers = ?16, result_body = ?17, bytes = ?18, async = ?19
+            created = ?14, result_status = ?15, result_headers = ?16, result_body = ?17, bytes = ?18, async = ?19,
+            attempts = ?20, trigger = ?21, node = ?22, history = ?23
         WHERE id = ?1
         """
 
@@ -117,7 +119,7 @@ final class ActivationUpsert {
         return prepared
     }
 
-    /// Binds every field of `record` to `statement` (parameters 1...19) and runs it.
+    /// Binds every field of `record` to `statement` (parameters 1...23) and runs it.
     private func bindAndStep(_ statement: OpaquePointer, _ record: ActivationRecord) throws {
         defer { sqlite3_reset(statement) }
         try bind(statement, 1, record.id)
@@ -147,10 +149,21 @@ final class ActivationUpsert {
         }
         try bind(statement, 18, Int64(record.storedBytes))
         try bind(statement, 19, Int64(record.isAsync ? 1 : 0))
+        try bind(statement, 20, Int64(record.attempts))
+        try bind(statement, 21, record.trigger.rawValue)
+        try bind(statement, 22, record.node)
+        try bind(statement, 23, record.history.isEmpty ? nil : Self.historyJSON(record.history))
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
             throw Self.error(code, connection, sql: sqlite3_sql(statement).map { String(cString: $0) } ?? "")
         }
+    }
+
+    /// The stored form of an async activation's attempts.
+    static func historyJSON(_ history: [AttemptRecord]) -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return String(decoding: (try? encoder.encode(history)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// `[[name, value], …]`, the stored form of a result's headers.

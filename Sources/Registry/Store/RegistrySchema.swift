@@ -72,6 +72,65 @@ enum RegistrySchema {
             // failure, is what GET /activations/{id}/result serves.
             try db.execute(sql: "ALTER TABLE activations ADD COLUMN async INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4: durable async queue, schedules") { db in
+            // The durable queue of async activations (`SQLiteAsyncQueue`): a row is committed before
+            // its 202, leased by the process that runs it and finished by a fenced update. Its
+            // activation record stays in `activations`, written in the same transactions.
+            // Idempotency keys live 24 h; a schedule's tick is one row, claimed by a unique insert.
+            try db.execute(
+                sql: """
+                    CREATE TABLE async_queue (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        function TEXT NOT NULL,
+                        version INTEGER,
+                        trigger TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        max_attempts INTEGER NOT NULL,
+                        run_after REAL NOT NULL,
+                        lease_owner TEXT,
+                        lease_node TEXT,
+                        lease_expires REAL,
+                        method TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        query TEXT NOT NULL,
+                        headers TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        history TEXT NOT NULL,
+                        created REAL NOT NULL
+                    );
+                    CREATE INDEX async_queue_due ON async_queue(state, run_after);
+                    CREATE INDEX async_queue_leases ON async_queue(lease_expires) WHERE lease_owner IS NOT NULL;
+                    CREATE TABLE async_keys (
+                        function TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        activation TEXT NOT NULL,
+                        created REAL NOT NULL,
+                        PRIMARY KEY (function, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX async_keys_by_created ON async_keys(created);
+                    CREATE TABLE schedule_ticks (
+                        function TEXT NOT NULL,
+                        tick REAL NOT NULL,
+                        activation TEXT NOT NULL,
+                        PRIMARY KEY (function, tick)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE activations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE activations ADD COLUMN trigger TEXT NOT NULL DEFAULT 'http';
+                    ALTER TABLE activations ADD COLUMN node TEXT;
+                    ALTER TABLE activations ADD COLUMN history TEXT;
+                    UPDATE activations SET trigger = 'async' WHERE async = 1;
+                    CREATE INDEX activations_by_status ON activations(status, created);
+                    """)
+            // Async activations of v1 lived only in memory until they ran: those a stop left queued or
+            // running have no request to run again. They end as failed, not as a promise kept forever.
+            try db.execute(
+                sql: """
+                    UPDATE activations SET status = 'failed', error = 'unavailable',
+                        message = 'the server stopped before this activation finished (accepted before async activations were durable)'
+                    WHERE async = 1 AND status IN ('queued', 'running')
+                    """)
+        }
         return migrator
     }
 }

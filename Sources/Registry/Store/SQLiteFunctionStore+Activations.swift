@@ -68,7 +68,7 @@ extension SQLiteFunctionStore {
     /// The counts come from `activation_totals`, kept by this store in the transactions that change
     /// `activations`.
     static func trim(_ db: Database, functions: Set<String>, limits: ActivationLimits) throws {
-        let finished = "status IN ('succeeded', 'failed')"
+        let finished = "status IN ('succeeded', 'failed', 'dead')"
         var totals = ActivationTotals()
         let countOf = try db.cachedStatement(sql: "SELECT finished FROM activation_totals WHERE function = ?")
         for function in functions {
@@ -109,18 +109,24 @@ extension SQLiteFunctionStore {
         }
     }
 
-    public func activations(function: String?, limit: Int) throws -> [ActivationRecord] {
-        try database.read { db in
-            let rows: [Row]
-            if let function {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT \(Self.recordColumns) FROM activations WHERE function = ? ORDER BY created DESC, rowid DESC LIMIT ?",
-                    arguments: [function, max(limit, 0)])
-            } else {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT \(Self.recordColumns) FROM activations ORDER BY created DESC, rowid DESC LIMIT ?", arguments: [max(limit, 0)])
-            }
-            return rows.map(Self.record)
+    public func activations(function: String?, status: ActivationStatus?, limit: Int) throws -> [ActivationRecord] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let function {
+            conditions.append("function = ?")
+            arguments.append(function)
+        }
+        if let status {
+            conditions.append("status = ?")
+            arguments.append(status.rawValue)
+        }
+        arguments.append(max(limit, 0))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.recordColumns) FROM activations \(filter) ORDER BY created DESC, rowid DESC LIMIT ?",
+                arguments: StatementArguments(arguments)
+            ).map(Self.record)
         }
     }
 
@@ -154,6 +160,14 @@ extension SQLiteFunctionStore {
             exit: (row["exit"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, error: row["error"],
             message: text(row, "message"), logs: text(row, "logs") ?? "", fuelUsed: UInt64(bitPattern: row["fuel_used"] as Int64),
             created: Date(timeIntervalSince1970: row["created"]), result: result,
-            isAsync: (row["async"] as Int64? ?? 0) != 0)
+            isAsync: (row["async"] as Int64? ?? 0) != 0, attempts: row["attempts"] ?? 1,
+            trigger: (row["trigger"] as String?).flatMap(ActivationTrigger.init(rawValue:)), node: row["node"],
+            history: (row["history"] as String?).flatMap(Self.history) ?? [])
+    }
+
+    private static func history(_ json: String) -> [AttemptRecord]? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try? decoder.decode([AttemptRecord].self, from: Data(json.utf8))
     }
 }

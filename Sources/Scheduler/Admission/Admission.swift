@@ -15,6 +15,9 @@ struct Admission: Sendable {
     }
 
     private(set) var running = 0
+    /// Places held for async activations being made durable: they count against the queue so that
+    /// an accepted activation finds room when it arrives (``reserve()``, ``arrive(_:reserved:)``).
+    private(set) var reserved = 0
     private(set) var concurrency: Int
     private(set) var queueLimit: Int
     /// Waiting tickets in arrival order; `head` skips the ones already taken.
@@ -41,13 +44,35 @@ struct Admission: Sendable {
         return admitted
     }
 
-    /// An invocation arrives with `ticket`.
-    mutating func arrive(_ ticket: UInt64) -> Decision {
+    /// Whether one more invocation fits, running or queued, beside those holding a reservation.
+    private var hasRoom: Bool { running + queued + reserved < concurrency + queueLimit }
+
+    /// Holds a place for an invocation that will arrive soon (an async one, once it is stored).
+    /// - Returns: `false` when the function is at its concurrency and queue limits (429).
+    mutating func reserve() -> Bool {
+        guard hasRoom else { return false }
+        reserved += 1
+        return true
+    }
+
+    /// Gives back a place held by ``reserve()`` for an invocation that will not arrive.
+    mutating func unreserve() {
+        reserved = max(0, reserved - 1)
+    }
+
+    /// An invocation arrives with `ticket`; with `reserved`, it takes the place it reserved and is
+    /// never refused.
+    mutating func arrive(_ ticket: UInt64, reserved isReserved: Bool = false) -> Decision {
+        if isReserved {
+            unreserve()
+        } else if !hasRoom {
+            return .reject
+        }
         if running < concurrency && queued == 0 {
             running += 1
             return .run
         }
-        guard queued < queueLimit else { return .reject }
+        guard isReserved || queued < queueLimit else { return .reject }
         waiting.append(ticket)
         return .wait(position: queued - 1)
     }

@@ -25,6 +25,9 @@ final class SchedulerMetrics: Sendable {
         var compartments: [InvocationKey: CoreMetrics.Gauge] = [:]
         var deploys: [String: CoreMetrics.Counter] = [:]
         var faults: [String: CoreMetrics.Counter] = [:]
+        var retries: [String: CoreMetrics.Counter] = [:]
+        var dead: [String: CoreMetrics.Counter] = [:]
+        var depths: [String: CoreMetrics.Gauge] = [:]
     }
 
     private let handles = AdaptiveLock(Handles())
@@ -101,6 +104,29 @@ final class SchedulerMetrics: Sendable {
     /// `faas_capability_faults_total{kind}`.
     func capabilityFault(kind: String) {
         counter(\.faults, label: "faas_capability_faults_total", dimension: "kind", value: kind).increment()
+    }
+
+    /// `faas_async_retries_total{function}`: a failed async attempt queued again.
+    func asyncRetry(function: String) {
+        counter(\.retries, label: "faas_async_retries_total", dimension: "function", value: function).increment()
+    }
+
+    /// `faas_async_dead_total{function}`: an async activation out of attempts.
+    func asyncDead(function: String) {
+        counter(\.dead, label: "faas_async_dead_total", dimension: "function", value: function).increment()
+    }
+
+    /// `faas_async_queue_depth{function}`: its async activations not final yet. Functions absent
+    /// from `depths` that had a gauge read 0.
+    func asyncDepths(_ depths: [String: Int]) {
+        let gauges: [(CoreMetrics.Gauge, Int)] = handles.withLock { handles in
+            for function in depths.keys where handles.depths[function] == nil {
+                handles.depths[function] = CoreMetrics.Gauge(
+                    label: "faas_async_queue_depth", dimensions: [("function", function)], factory: factory)
+            }
+            return handles.depths.map { ($0.value, depths[$0.key] ?? 0) }
+        }
+        for (gauge, depth) in gauges { gauge.record(depth) }
     }
 
     /// Everything, in the Prometheus text format.

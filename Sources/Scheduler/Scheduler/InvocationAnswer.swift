@@ -1,3 +1,4 @@
+public import Registry
 public import Sandbox
 
 /// Whether an invocation found a pre-sealed compartment or created one on its path.
@@ -41,16 +42,24 @@ public struct InvocationAnswer: Sendable {
     public var result: Result<InvocationResponse, SchedulerFailure>
     /// An async invocation that was queued (202); its result comes through the activation.
     public var isAccepted: Bool
+    /// The record of an attempt of an async activation, which its runner stores with the queue
+    /// (those of synchronous invocations go to the activation log).
+    public var record: ActivationRecord?
+    /// Whether admission refused the invocation (`too_many_requests`) before it ran.
+    public var refusedAtAdmission: Bool
 
     public init(
         activation: String?, start: StartKind?, duration: Duration,
-        result: Result<InvocationResponse, SchedulerFailure>, isAccepted: Bool = false
+        result: Result<InvocationResponse, SchedulerFailure>, isAccepted: Bool = false, record: ActivationRecord? = nil,
+        refusedAtAdmission: Bool = false
     ) {
         self.activation = activation
         self.start = start
         self.duration = duration
         self.result = result
         self.isAccepted = isAccepted
+        self.record = record
+        self.refusedAtAdmission = refusedAtAdmission
     }
 }
 

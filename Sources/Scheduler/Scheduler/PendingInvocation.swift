@@ -1,4 +1,4 @@
-import Sandbox
+public import Sandbox
 
 /// An admitted or queued invocation, carried from the caller's thread to the worker that runs it.
 ///
@@ -12,10 +12,38 @@ struct PendingInvocation: Sendable {
     let arrival: ContinuousClock.Instant
     /// When the whole activation, queue wait included, must be over.
     let deadline: ContinuousClock.Instant
-    /// Async activations keep their response with the activation record.
+    /// An attempt of an async activation: its record, response included, goes back in the answer
+    /// to its runner instead of to the activation log.
     let storeResult: Bool
+    /// Called on the worker thread just before the guest runs (an async attempt starts).
+    var onStart: (@Sendable () -> Void)? = nil
     /// Whether it waited in the function's queue (for `faas_queue_wait_seconds`).
     var waited = false
     /// Called once, on the thread that finishes the invocation.
     let completion: @Sendable (InvocationAnswer) -> Void
+}
+
+/// One attempt of a stored async activation, for ``Scheduler/runAttempt(_:completion:)``.
+public struct AsyncAttempt: Sendable {
+    public var activation: String
+    public var function: String
+    /// The pinned version, or `nil` for the current one.
+    public var version: Int?
+    public var request: InvocationRequest
+    /// Whether ``Scheduler/reserve(function:version:)`` holds a place for it.
+    public var reserved: Bool
+    /// Called with the version that runs, on the worker thread, just before the guest starts.
+    public var onStart: @Sendable (Int) -> Void
+
+    public init(
+        activation: String, function: String, version: Int?, request: InvocationRequest, reserved: Bool,
+        onStart: @escaping @Sendable (Int) -> Void
+    ) {
+        self.activation = activation
+        self.function = function
+        self.version = version
+        self.request = request
+        self.reserved = reserved
+        self.onStart = onStart
+    }
 }

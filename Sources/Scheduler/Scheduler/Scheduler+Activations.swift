@@ -3,14 +3,8 @@ import Registry
 import Sandbox
 
 extension Scheduler {
-    /// Records an activation that has not finished (an async one, queued or running).
-    func record(_ runtime: VersionRuntime, activation: String, status: ActivationStatus) {
-        registry.activations.record(
-            ActivationRecord(
-                id: activation, function: runtime.function, version: runtime.version, status: status, isAsync: true))
-    }
-
-    /// Records the final activation, updates the metrics and builds the answer.
+    /// Records the final activation (an async attempt's goes back in the answer instead, for its
+    /// runner to store with the queue), updates the metrics and builds the answer.
     @discardableResult
     func finishRecord(
         _ runtime: VersionRuntime, activation: String, arrival: ContinuousClock.Instant, queueWait: Duration,
@@ -38,7 +32,7 @@ extension Scheduler {
             queueUs: queueWait.microseconds, initUs: execution?.initTime.microseconds ?? 0,
             runUs: report?.runTime.microseconds ?? 0, exit: report?.exitCode, error: nil, message: nil,
             logs: String(decoding: report?.logs ?? [], as: UTF8.self), fuelUsed: report?.fuelUsed ?? 0,
-            created: Date(), result: nil, isAsync: storeResult)
+            created: Date(), result: nil, isAsync: storeResult, node: configuration.node)
         switch result {
         case .success(let response):
             if storeResult {
@@ -49,11 +43,12 @@ extension Scheduler {
             record.message = failure.message
             if let fault = failure.fault { metrics.capabilityFault(kind: fault.rawValue) }
         }
-        registry.activations.record(record)
+        if !storeResult { registry.activations.record(record) }
         metrics.invocation(
             function: runtime.function, status: result.isSuccess ? "success" : (result.failureCode ?? "error"),
             start: start?.rawValue ?? "none", duration: duration)
-        return InvocationAnswer(activation: activation, start: start, duration: duration, result: result)
+        return InvocationAnswer(
+            activation: activation, start: start, duration: duration, result: result, record: storeResult ? record : nil)
     }
 }
 

@@ -8,15 +8,11 @@ extension Scheduler {
     /// Runs `function` (its current version, or `version` when pinned) on `request`.
     ///
     /// Never throws: every outcome, from an unknown function to a capability fault, is an answer
-    /// with the SPEC's error code. With `async`, the invocation is queued and the answer says it
-    /// was accepted; the result is stored with the activation.
-    public func invoke(
-        function: String, version: Int?, request: InvocationRequest, async isAsync: Bool = false
-    ) async -> InvocationAnswer {
+    /// with the SPEC's error code. Async invocations go through ``AsyncRunner``, which stores them
+    /// first and runs each attempt with ``runAttempt(_:completion:)``.
+    public func invoke(function: String, version: Int?, request: InvocationRequest) async -> InvocationAnswer {
         await withCheckedContinuation { continuation in
-            invoke(function: function, version: version, request: request, async: isAsync) {
-                continuation.resume(returning: $0)
-            }
+            invoke(function: function, version: version, request: request) { continuation.resume(returning: $0) }
         }
     }
 
@@ -25,59 +21,105 @@ extension Scheduler {
     /// Never blocks the caller (an event loop may call it): admission takes the scheduler's lock
     /// once, the guest runs on a worker thread, and `completion` is called exactly once, on the
     /// thread that finishes the invocation (usually a worker), or on the caller's thread for an
-    /// answer known at once (a refusal, a 202).
+    /// answer known at once (a refusal).
     public func invoke(
-        function: String, version: Int?, request: InvocationRequest, async isAsync: Bool = false,
+        function: String, version: Int?, request: InvocationRequest,
         completion: @escaping @Sendable (InvocationAnswer) -> Void
     ) {
         admitOrLoad(
-            function: function, version: version, request: request, isAsync: isAsync, arrival: .now,
-            completion: completion)
+            Admittance(function: function, version: version, request: request, activation: ActivationID.make()),
+            arrival: .now, completion: completion)
+    }
+
+    /// Runs one attempt of a stored async activation, in a place reserved by ``reserve(function:version:)``
+    /// when `attempt.reserved`. `completion` gets the answer with the attempt's record (which the
+    /// caller stores); `attempt.onStart` is called on the worker thread just before the guest runs.
+    public func runAttempt(_ attempt: AsyncAttempt, completion: @escaping @Sendable (InvocationAnswer) -> Void) {
+        admitOrLoad(
+            Admittance(
+                function: attempt.function, version: attempt.version, request: attempt.request,
+                activation: attempt.activation, reserved: attempt.reserved, storeResult: true, onStart: attempt.onStart),
+            arrival: .now, completion: completion)
+    }
+
+    /// Holds a place in `function`'s admission (running or queued) for an async activation about to
+    /// be stored, loading the version if needed.
+    /// - Returns: the runtime that will serve it, or why there is no room (`too_many_requests`,
+    ///   `not_found`).
+    func reserve(function: String, version: Int?) async -> Result<VersionRuntime, SchedulerFailure> {
+        let runtime: VersionRuntime
+        do {
+            runtime = try await self.runtime(for: function, version: version)
+        } catch {
+            return .failure(error)
+        }
+        return state.withLock { state in
+            guard !state.shuttingDown else { return .failure(.unavailable("the gateway is shutting down")) }
+            guard state.functions[function] != nil, state.functions[function]!.admission.reserve() else {
+                let entry = state.functions[function]
+                return .failure(
+                    SchedulerFailure(
+                        code: "too_many_requests",
+                        message: "\(function) is at its concurrency limit (\(entry?.admission.concurrency ?? 0)) "
+                            + "and its queue (\(entry?.admission.queueLimit ?? 0)) is full",
+                        retryAfterSeconds: entry?.retryAfterSeconds ?? 1))
+            }
+            return .success(runtime)
+        }
+    }
+
+    /// Gives back a place held by ``reserve(function:version:)`` that will not be used.
+    func unreserve(function: String) {
+        state.withLock { state in state.functions[function]?.admission.unreserve() }
+    }
+
+    /// What arrives at admission.
+    private struct Admittance: Sendable {
+        var function: String
+        var version: Int?
+        var request: InvocationRequest
+        var activation: String
+        var reserved = false
+        var storeResult = false
+        var onStart: (@Sendable (Int) -> Void)? = nil
     }
 
     private func admitOrLoad(
-        function: String, version: Int?, request: InvocationRequest, isAsync: Bool, arrival: ContinuousClock.Instant,
-        completion: @escaping @Sendable (InvocationAnswer) -> Void
+        _ arriving: Admittance, arrival: ContinuousClock.Instant, completion: @escaping @Sendable (InvocationAnswer) -> Void
     ) {
-        let activation = ActivationID.make()
-        // An async invocation is answered 202 at admission; its outcome goes to the record only.
-        let answer: @Sendable (InvocationAnswer) -> Void
-        if isAsync { answer = { _ in } } else { answer = completion }
-        let admitted = admit(function: function, version: version, arrival: arrival) { runtime in
-            PendingInvocation(
-                runtime: runtime, request: request, activation: activation, arrival: arrival,
-                deadline: arrival + runtime.manifest.timeout, storeResult: isAsync,
-                completion: answer)
+        let admitted = admit(arriving, arrival: arrival) { runtime in
+            var invocation = PendingInvocation(
+                runtime: runtime, request: arriving.request, activation: arriving.activation, arrival: arrival,
+                deadline: arrival + runtime.manifest.timeout, storeResult: arriving.storeResult,
+                completion: completion)
+            if let onStart = arriving.onStart {
+                let version = runtime.version
+                invocation.onStart = { onStart(version) }
+            }
+            return invocation
         }
         switch admitted {
         case .notLoaded:
             // The first invocation of this version: read and parse its image off the caller's thread.
             io.async {
                 do throws(SchedulerFailure) {
-                    _ = try self.runtimeBlocking(for: function, version: version)
+                    _ = try self.runtimeBlocking(for: arriving.function, version: arriving.version)
                 } catch {
+                    if arriving.reserved { self.unreserve(function: arriving.function) }
                     return completion(InvocationAnswer(activation: nil, start: nil, duration: .now - arrival, result: .failure(error)))
                 }
-                self.admitOrLoad(
-                    function: function, version: version, request: request, isAsync: isAsync, arrival: arrival,
-                    completion: completion)
+                self.admitOrLoad(arriving, arrival: arrival, completion: completion)
             }
         case .refused(let failure):
-            completion(InvocationAnswer(activation: nil, start: nil, duration: .now - arrival, result: .failure(failure)))
+            completion(
+                InvocationAnswer(
+                    activation: nil, start: nil, duration: .now - arrival, result: .failure(failure),
+                    refusedAtAdmission: failure.code == "too_many_requests"))
         case .run(let invocation, let handle):
-            if isAsync { accept(invocation, completion: completion) }
             dispatch((invocation, handle))
-        case .queued(let invocation):
-            if isAsync { accept(invocation, completion: completion) }
+        case .queued:
+            break
         }
-    }
-
-    /// Answers 202 with the id of an admitted async activation (recorded as queued at admission).
-    private func accept(_ invocation: PendingInvocation, completion: @Sendable (InvocationAnswer) -> Void) {
-        completion(
-            InvocationAnswer(
-                activation: invocation.activation, start: nil, duration: .now - invocation.arrival,
-                result: .success(InvocationResponse(status: 202, headers: [], body: [])), isAccepted: true))
     }
 
     private enum Admitted {
@@ -93,24 +135,23 @@ extension Scheduler {
     /// The admission decision for one arriving invocation, with the runtime lookup and the
     /// compartment checkout under one acquisition of the lock.
     private func admit(
-        function: String, version: Int?, arrival: ContinuousClock.Instant,
+        _ arriving: Admittance, arrival: ContinuousClock.Instant,
         _ makeInvocation: (VersionRuntime) -> PendingInvocation
     ) -> Admitted {
+        let function = arriving.function
         var armSweep: ContinuousClock.Instant?
         let admitted: Admitted = state.withLock { state in
-            guard !state.shuttingDown else { return .refused(.unavailable("the gateway is shutting down")) }
-            guard let entry = state.functions[function], let runtime = entry.runtimes[version ?? entry.current] else {
+            guard !state.shuttingDown else {
+                if arriving.reserved { state.functions[function]?.admission.unreserve() }
+                return .refused(.unavailable("the gateway is shutting down"))
+            }
+            guard let entry = state.functions[function], let runtime = entry.runtimes[arriving.version ?? entry.current] else {
                 return .notLoaded
             }
             let invocation = makeInvocation(runtime)
             let ticket = state.nextTicket
             state.nextTicket += 1
-            let decision = state.functions[function]!.admission.arrive(ticket)
-            if decision != .reject, invocation.storeResult {
-                // Before any worker can see it: a record written after the lock could land after
-                // the activation's final one and replace it.
-                record(runtime, activation: invocation.activation, status: .queued)
-            }
+            let decision = state.functions[function]!.admission.arrive(ticket, reserved: arriving.reserved)
             switch decision {
             case .run:
                 state.runningInvocations += 1
@@ -150,9 +191,7 @@ extension Scheduler {
         let runtime = invocation.runtime
         let queueWait = ContinuousClock.now - invocation.arrival
         if invocation.waited { metrics.queueWait(function: runtime.function, duration: queueWait) }
-        if invocation.storeResult {
-            record(runtime, activation: invocation.activation, status: .running)
-        }
+        invocation.onStart?()
         let context = InvocationContext(activation: invocation.activation, deadline: invocation.deadline)
         let execution = execute(runtime, on: handle, request: invocation.request, context: context)
         invocation.completion(

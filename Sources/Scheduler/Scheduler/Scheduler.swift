@@ -15,7 +15,7 @@ import Synchronization
 /// ```swift
 /// let scheduler = Scheduler(registry: registry, intravisor: Intravisor(), logger: logger)
 /// await scheduler.start()                       // loads and prewarms every current function
-/// let answer = await scheduler.invoke(function: "hello", version: nil, request: request, async: false)
+/// let answer = await scheduler.invoke(function: "hello", version: nil, request: request)
 /// ```
 public final class Scheduler: Sendable {
     let registry: FunctionRegistry

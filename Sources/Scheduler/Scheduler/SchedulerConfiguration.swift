@@ -1,3 +1,4 @@
+import Foundation
 /// How the scheduler runs, built once from the server's flags and environment.
 public struct SchedulerConfiguration: Sendable {
     /// Threads that run guest code. Default: the number of cores.
@@ -11,20 +12,27 @@ public struct SchedulerConfiguration: Sendable {
     public var reapInterval: Duration
     /// The deepest chain of CAP-Calls (a calls b calls c …). Default 8.
     public var maxCallDepth: Int
+    /// This node's name in activation records and leases (`faas serve --node`). Default: the host name.
+    public var node: String
 
     public init(
         workerThreads: Int = SchedulerConfiguration.defaultWorkerThreads,
         maxCompartments: Int = 10_000,
         maxMemoryBytes: Int = 8 << 30,
         reapInterval: Duration = .seconds(1),
-        maxCallDepth: Int = 8
+        maxCallDepth: Int = 8,
+        node: String = SchedulerConfiguration.defaultNode
     ) {
         self.workerThreads = workerThreads
         self.maxCompartments = maxCompartments
         self.maxMemoryBytes = maxMemoryBytes
         self.reapInterval = reapInterval
         self.maxCallDepth = maxCallDepth
+        self.node = node
     }
+
+    /// The host name.
+    public static var defaultNode: String { ProcessInfo.processInfo.hostName }
 
     /// One thread per core.
     public static var defaultWorkerThreads: Int {

@@ -26,6 +26,9 @@ struct Invoke: AsyncParsableCommand {
     @Flag(help: "Queue the invocation (X-Faas-Async) and print the activation id.")
     var async = false
 
+    @Option(help: "With --async: an Idempotency-Key; the same key within 24 h answers the first activation.")
+    var idempotencyKey: String?
+
     @Option(name: .customLong("pin"), help: "Run this version instead of the current one.")
     var version: Int?
 
@@ -36,6 +39,10 @@ struct Invoke: AsyncParsableCommand {
         let body = try requestBody()
         var headers: [String: String] = [:]
         if async { headers["X-Faas-Async"] = "true" }
+        if let idempotencyKey {
+            guard async else { throw ValidationError("--idempotency-key goes with --async") }
+            headers["Idempotency-Key"] = idempotencyKey
+        }
         let query = version.map { [URLQueryItem(name: "version", value: String($0))] } ?? []
         let answer = try await client.client().send(method, ["invoke", name], query: query, headers: headers, body: body)
         guard (200..<300).contains(answer.status) else {

@@ -51,16 +51,26 @@ struct Logs: AsyncParsableCommand {
     }
 
     private static func show(_ records: [ActivationInfo]) {
-        var table = Table("ACTIVATION", "FUNCTION", "VERSION", "STATUS", "START", "QUEUE_US", "INIT_US", "RUN_US", "CREATED", "ERROR")
+        var table = Table(
+            "ACTIVATION", "FUNCTION", "VERSION", "STATUS", "TRIGGER", "ATTEMPTS", "START", "QUEUE_US", "INIT_US", "RUN_US",
+            "CREATED", "ERROR")
         for record in records {
             table.add([
-                record.id, record.function, String(record.version), record.status.rawValue,
+                record.id, record.function, String(record.version), record.status.rawValue, record.trigger.rawValue,
+                String(record.attempts),
                 record.start?.rawValue ?? "-", String(record.queueUs), String(record.initUs), String(record.runUs),
                 Output.date(record.created), record.error.map { "\($0): \(record.message ?? "")" } ?? "",
             ])
         }
         Output.line(table.render())
-        for record in records where !record.logs.isEmpty {
+        for record in records {
+            // Every attempt but the last (whose logs are the record's own) keeps its error and logs.
+            for attempt in record.history.dropLast() where record.history.count > 1 {
+                Output.line("\n--- \(record.id) attempt \(attempt.attempt) on \(attempt.node): \(attempt.error ?? attempt.status.rawValue) ---")
+                if let message = attempt.message { Output.line(message) }
+                if !attempt.logs.isEmpty { Output.line(attempt.logs.hasSuffix("\n") ? String(attempt.logs.dropLast()) : attempt.logs) }
+            }
+            guard !record.logs.isEmpty else { continue }
             Output.line("\n--- \(record.id) ---")
             Output.line(record.logs.hasSuffix("\n") ? String(record.logs.dropLast()) : record.logs)
         }

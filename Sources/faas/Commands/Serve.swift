@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads that run guest code (default: one per core).")
     var workers: Int = SchedulerConfiguration.defaultWorkerThreads
 
+    @Option(help: "This node's name in activation records (env FAAS_NODE; default HOSTNAME:PORT).")
+    var node: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         let loopback = GatewayConfiguration.isLoopback(host: host)
@@ -64,7 +67,9 @@ struct Serve: AsyncParsableCommand {
         configuration.insecure = insecure
         let options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
-            logger: logger, workerThreads: workers)
+            logger: logger, workerThreads: workers,
+            node: node ?? environment["FAAS_NODE"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? "\(SchedulerConfiguration.defaultNode):\(port)")
         let platform = try await PlatformFactory.make(options)
         if examples {
             guard let directory = ExampleDeployer.locate() else {

@@ -11,6 +11,8 @@ struct ServeOptions: Sendable {
     var logger: Logger
     /// Threads that run guest code.
     var workerThreads = SchedulerConfiguration.defaultWorkerThreads
+    /// This node's name in activation records and leases.
+    var node = SchedulerConfiguration.defaultNode
 }
 
 /// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
@@ -20,10 +22,12 @@ enum PlatformFactory {
         let registry = try FunctionRegistry.open(directory: options.dataDirectory, logger: options.logger)
         let scheduler = Scheduler(
             registry: registry, intravisor: Intravisor(),
-            configuration: SchedulerConfiguration(workerThreads: options.workerThreads),
+            configuration: SchedulerConfiguration(workerThreads: options.workerThreads, node: options.node),
             logger: options.logger.with(label: "faas.scheduler"))
         await scheduler.start()
-        return SchedulerPlatform(scheduler: scheduler, registry: registry)
+        let runner = AsyncRunner(scheduler: scheduler, logger: options.logger.with(label: "faas.async"))
+        await runner.start()
+        return SchedulerPlatform(scheduler: scheduler, runner: runner, registry: registry)
     }
 }
 

@@ -24,8 +24,13 @@ struct RealPlatform: Sendable {
         let scheduler = Scheduler(
             registry: registry, intravisor: intravisor, configuration: configuration, logger: logger)
         await scheduler.start()
+        // Retries come quickly in tests (0.05 s, 0.1 s, …) so that dead letters take no seconds.
+        let runner = AsyncRunner(
+            scheduler: scheduler, configuration: AsyncConfiguration(retry: RetryPolicy(base: 0.05, cap: 0.2, jitter: 0)),
+            logger: logger)
+        await runner.start()
         return RealPlatform(
-            platform: SchedulerPlatform(scheduler: scheduler, registry: registry), registry: registry,
+            platform: SchedulerPlatform(scheduler: scheduler, runner: runner, registry: registry), registry: registry,
             directory: directory)
     }
 

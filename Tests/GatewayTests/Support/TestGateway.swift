@@ -72,7 +72,7 @@ struct TestGateway: Sendable {
 
     /// How many activations `function` has recorded (nil: of all functions).
     func activationCount(_ function: String? = nil) async throws -> Int {
-        try await platform.activations(function: function, limit: 1000).count
+        try await platform.activations(function: function, status: nil, limit: 1000).count
     }
 
     func connect() async throws -> RawConnection {

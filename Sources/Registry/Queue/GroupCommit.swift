@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+
+/// Runs write operations on one thread, as many as have gathered in one transaction (group
+/// commit): under load, one fsync makes a whole batch durable instead of one fsync per operation.
+///
+/// Each operation runs in a savepoint of its own, so one that throws is undone alone while the
+/// rest of its batch commits. An operation's caller resumes only after the batch's commit
+/// returned: what it was told is stored is on disk.
+final class GroupCommit: @unchecked Sendable {
+    // @unchecked: `waiting` and `stopped` are only touched with `condition` held.
+    private let database: DatabasePool
+    private let condition = NSCondition()
+    private var waiting: [Operation] = []
+    private var stopped = false
+    private let maxBatch: Int
+    private let ended = DispatchSemaphore(value: 0)
+
+    private struct Operation {
+        let body: (Database) throws -> Void
+        let done: ((any Error)?) -> Void
+    }
+
+    init(database: DatabasePool, threadName: String, maxBatch: Int = 1024) {
+        self.database = database
+        self.maxBatch = maxBatch
+        let thread = Thread { [self] in
+            ThreadName.setCurrent(threadName)
+            run()
+            ended.signal()
+        }
+        thread.start()
+    }
+
+    /// Runs `body` in the next batch and answers its value once the batch has committed.
+    func perform<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let box = Box<T>()
+            submit(
+                Operation(
+                    body: { db in box.value = try body(db) },
+                    done: { error in
+                        if let error {
+                            continuation.resume(throwing: error)
+                        } else if let value = box.value {
+                            continuation.resume(returning: value)
+                        } else {
+                            continuation.resume(throwing: DatabaseError(message: "the operation produced no value"))
+                        }
+                    }))
+        }
+    }
+
+    /// Ends the thread after the operations already submitted; later ones fail at once.
+    /// - Parameter wait: whether to return only once the thread has committed them (at most 10 s).
+    func stop(wait: Bool) {
+        condition.lock()
+        let first = !stopped
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        if wait, first { _ = ended.wait(timeout: .now() + 10) }
+    }
+
+    private func submit(_ operation: Operation) {
+        condition.lock()
+        guard !stopped else {
+            condition.unlock()
+            return operation.done(DatabaseError(message: "the registry is closed"))
+        }
+        waiting.append(operation)
+        if waiting.count == 1 { condition.signal() }
+        condition.unlock()
+    }
+
+    private func next() -> [Operation]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting.isEmpty {
+            if stopped { return nil }
+            condition.wait()
+        }
+        let count = min(waiting.count, maxBatch)
+        let batch = Array(waiting.prefix(count))
+        waiting.removeFirst(count)
+        return batch
+    }
+
+    private func run() {
+        while let batch = next() {
+            var errors = [(any Error)?](repeating: nil, count: batch.count)
+            do {
+                try database.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        for (index, operation) in batch.enumerated() {
+                            do {
+                                try db.inSavepoint {
+                                    try operation.body(db)
+                                    return .commit
+                                }
+                            } catch {
+                                errors[index] = error
+                            }
+                        }
+                        return .commit
+                    }
+                }
+            } catch {
+                errors = [(any Error)?](repeating: error, count: batch.count)
+            }
+            for (operation, error) in zip(batch, errors) { operation.done(error) }
+        }
+    }
+}
+
+/// A value set on the writer thread and read after the commit it belongs to (which orders the two).
+private final class Box<T>: @unchecked Sendable {
+    var value: T?
+}
