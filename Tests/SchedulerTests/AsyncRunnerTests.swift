@@ -144,6 +144,25 @@ import Testing
         await harness.close()
     }
 
+    @Test func aTickIsAnEmptyPOSTWithTheTriggerHeader() async throws {
+        let harness = try SchedulerHarness()
+        // It fails, so its dead activation keeps the request it was given.
+        try await harness.deploy("broken", wat: Guests.fault, settings: ["schedule: \"@every 1s\"", "retries: 0"])
+        let runner = await Self.start(harness)
+        var dead: [ActivationRecord] = []
+        #expect(await harness.eventually {
+            dead = (try? harness.registry.activations.list(function: "broken", status: .dead, limit: 10)) ?? []
+            return !dead.isEmpty
+        })
+        let id = try #require(dead.first?.id)
+        let job = try #require(try await harness.registry.queue.job(id: id))
+        #expect(job.trigger == .schedule && job.version == nil)
+        #expect(job.request.method == "POST" && job.request.body.isEmpty && job.request.path.isEmpty)
+        #expect(job.request.headers == [HTTPField(name: "X-Faas-Trigger", value: "schedule")])
+        runner.stop()
+        await harness.close()
+    }
+
     @Test func theRequestReachesEveryAttemptUnchanged() async throws {
         let harness = try SchedulerHarness()
         try await harness.deploy("echo", wat: GuestFixtureEcho.wat)
