@@ -6,6 +6,9 @@ struct FaasBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faas-bench",
         abstract: "Benchmarks of cvmfaas (build with -c release).",
-        subcommands: [SandboxBenchmark.self, RegistryBench.self, ActivationBench.self, SchedulerBenchmark.self, NIOHelloServer.self]
+        subcommands: [
+            SandboxBenchmark.self, RegistryBench.self, ActivationBench.self, SchedulerBenchmark.self, AsyncBenchmark.self,
+            NIOHelloServer.self,
+        ]
     )
 }

@@ -132,11 +132,7 @@ struct SandboxBenchmark: ParsableCommand {
         print("\(label): \(format(value)) median\(extra)")
     }
 
-    private func format(_ duration: Duration) -> String {
-        let nanoseconds = Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
-        if nanoseconds >= 1e6 { return String(format: "%.2f ms", nanoseconds / 1e6) }
-        return String(format: "%.2f µs", nanoseconds / 1e3)
-    }
+    private func format(_ duration: Duration) -> String { BenchFigures.format(duration, decimals: 2) }
 
     private func residentBytes() -> Int {
         guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }

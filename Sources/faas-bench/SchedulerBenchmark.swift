@@ -118,14 +118,8 @@ struct SchedulerBenchmark: AsyncParsableCommand {
     }
 
     private func percentile(_ samples: [Duration], _ fraction: Double) -> Duration {
-        guard !samples.isEmpty else { return .zero }
-        let sorted = samples.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+        BenchFigures.percentile(samples, fraction)
     }
 
-    private func format(_ duration: Duration) -> String {
-        let nanoseconds = Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
-        if nanoseconds >= 1e6 { return String(format: "%.2f ms", nanoseconds / 1e6) }
-        return String(format: "%.1f µs", nanoseconds / 1e3)
-    }
+    private func format(_ duration: Duration) -> String { BenchFigures.format(duration) }
 }

@@ -38,12 +38,12 @@ public protocol AsyncQueueStore: Sendable {
     ) async throws(RegistryError) -> EnqueueOutcome
 
     /// Applies `change` to job `id` as stored: it answers the job to write and, optionally, the
-    /// activation record to write with it (it is handed the stored record), or `nil` to change
-    /// nothing. A job whose state is final and not dead is deleted instead of written (its
-    /// record holds all that is left of it).
+    /// activation record to write with it, or `nil` to change nothing. Its second argument reads
+    /// the stored record, for a change that needs it. A job whose state is final and not dead is
+    /// deleted instead of written (its record holds all that is left of it).
     /// - Returns: the job written, or `nil` when there was no such job or `change` declined.
     func transition(
-        id: String, _ change: @escaping @Sendable (AsyncJob, ActivationRecord?) -> (AsyncJob, ActivationRecord?)?
+        id: String, _ change: @escaping @Sendable (AsyncJob, () -> ActivationRecord?) -> (AsyncJob, ActivationRecord?)?
     ) async throws(RegistryError) -> AsyncJob?
 
     /// Claims up to `limit` due jobs (queued, `run_after` passed, no live lease), oldest due first,

@@ -6,24 +6,33 @@ import GRDB
 ///
 /// Each operation runs in a savepoint of its own, so one that throws is undone alone while the
 /// rest of its batch commits. An operation's caller resumes only after the batch's commit
-/// returned: what it was told is stored is on disk.
-final class GroupCommit: @unchecked Sendable {
-    // @unchecked: `waiting` and `stopped` are only touched with `condition` held.
+/// returned: what it was told is stored is on disk. Every batch gets a fresh `Context` (prepared
+/// statements, coders, totals) that its operations share, and `finish` runs on it before the commit.
+final class GroupCommit<Context>: @unchecked Sendable {
+    // @unchecked: `waiting` and `stopped` are only touched with `condition` held; a `Context` lives
+    // on the writer thread only.
     private let database: DatabasePool
     private let condition = NSCondition()
     private var waiting: [Operation] = []
     private var stopped = false
     private let maxBatch: Int
     private let ended = DispatchSemaphore(value: 0)
+    private let makeContext: (Database) throws -> Context
+    private let finish: (Database, Context) throws -> Void
 
     private struct Operation {
-        let body: (Database) throws -> Void
+        let body: (Database, Context) throws -> Void
         let done: ((any Error)?) -> Void
     }
 
-    init(database: DatabasePool, threadName: String, maxBatch: Int = 1024) {
+    init(
+        database: DatabasePool, threadName: String, maxBatch: Int = 1024,
+        makeContext: @escaping (Database) throws -> Context, finish: @escaping (Database, Context) throws -> Void
+    ) {
         self.database = database
         self.maxBatch = maxBatch
+        self.makeContext = makeContext
+        self.finish = finish
         let thread = Thread { [self] in
             ThreadName.setCurrent(threadName)
             run()
@@ -33,12 +42,12 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     /// Runs `body` in the next batch and answers its value once the batch has committed.
-    func perform<T: Sendable>(_ body: @escaping (Database) throws -> T) async throws -> T {
+    func perform<T: Sendable>(_ body: @escaping (Database, Context) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let box = Box<T>()
             submit(
                 Operation(
-                    body: { db in box.value = try body(db) },
+                    body: { db, context in box.value = try body(db, context) },
                     done: { error in
                         if let error {
                             continuation.resume(throwing: error)
@@ -92,16 +101,18 @@ final class GroupCommit: @unchecked Sendable {
             do {
                 try database.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
+                        let context = try makeContext(db)
                         for (index, operation) in batch.enumerated() {
                             do {
                                 try db.inSavepoint {
-                                    try operation.body(db)
+                                    try operation.body(db, context)
                                     return .commit
                                 }
                             } catch {
                                 errors[index] = error
                             }
                         }
+                        try finish(db, context)
                         return .commit
                     }
                 }

@@ -6,16 +6,39 @@ import Sandbox
 /// `schedule_ticks`; the records in `activations`), written through one group-commit thread.
 public final class SQLiteAsyncQueue: AsyncQueueStore {
     private let database: DatabasePool
-    private let writer: GroupCommit
-    private let limits: ActivationLimits
+    private let writer: GroupCommit<Batch>
     /// How long an `Idempotency-Key` answers with its first activation (24 h).
     public static let idempotencyWindow: TimeInterval = 24 * 3600
+
+    /// What the operations of one write transaction share: the activation upsert (prepared once),
+    /// the coders, and the totals and functions to trim, applied once before the commit.
+    final class Batch {
+        let upsert: ActivationUpsert
+        let encoder = ActivationUpsert.historyEncoder()
+        let decoder = ActivationUpsert.historyDecoder()
+        var totals = ActivationTotals()
+        var functions: Set<String> = []
+
+        init(_ db: Database) throws { upsert = try ActivationUpsert(db) }
+
+        /// Writes `records` (last in an operation: their totals count only once they are written).
+        func store(_ records: [ActivationRecord]) throws {
+            var totals = ActivationTotals()
+            for record in records { try upsert.execute(record, totals: &totals) }
+            self.totals.merge(totals)
+            for record in records { functions.insert(record.function) }
+        }
+    }
 
     /// The queue in `store`'s database.
     public init(store: SQLiteFunctionStore, limits: ActivationLimits = .init()) {
         database = store.database
-        writer = GroupCommit(database: store.database, threadName: "faas-queue-writer")
-        self.limits = limits
+        writer = GroupCommit(
+            database: store.database, threadName: "faas-queue-writer", makeContext: Batch.init,
+            finish: { db, batch in
+                try batch.totals.apply(db)
+                if !batch.functions.isEmpty { try SQLiteFunctionStore.trim(db, functions: batch.functions, limits: limits) }
+            })
     }
 
     deinit { writer.stop(wait: false) }
@@ -26,34 +49,33 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
     public func enqueue(
         _ job: AsyncJob, record: ActivationRecord, idempotencyKey: String?, now: Date
     ) async throws(RegistryError) -> EnqueueOutcome {
-        let limits = limits
-        return try await write("queue activation \(job.id)") { db in
+        try await write("queue activation \(job.id)") { db, batch in
             if let key = idempotencyKey {
                 let earlier = try Row.fetchOne(
-                    db, sql: "SELECT activation, created FROM async_keys WHERE function = ? AND key = ?",
+                    db.cachedStatement(sql: "SELECT activation, created FROM async_keys WHERE function = ? AND key = ?"),
                     arguments: [job.function, key])
                 if let earlier, (earlier["created"] as Double) > now.timeIntervalSince1970 - Self.idempotencyWindow {
                     return .duplicate(activation: earlier["activation"])
                 }
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO async_keys (function, key, activation, created) VALUES (?, ?, ?, ?)",
-                    arguments: [job.function, key, job.id, now.timeIntervalSince1970])
+                try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO async_keys (function, key, activation, created) VALUES (?, ?, ?, ?)"
+                ).execute(arguments: [job.function, key, job.id, now.timeIntervalSince1970])
             }
-            try Self.insert(db, job)
-            try Self.store(db, [record], limits: limits)
+            try Self.insert(db, job, batch)
+            try batch.store([record])
             return .accepted
         }
     }
 
     public func transition(
-        id: String, _ change: @escaping @Sendable (AsyncJob, ActivationRecord?) -> (AsyncJob, ActivationRecord?)?
+        id: String,
+        _ change: @escaping @Sendable (AsyncJob, () -> ActivationRecord?) -> (AsyncJob, ActivationRecord?)?
     ) async throws(RegistryError) -> AsyncJob? {
-        let limits = limits
-        return try await write("update activation \(id)") { db -> AsyncJob? in
-            guard let job = try Self.fetch(db, id: id) else { return nil }
-            guard let (changed, record) = change(job, try Self.record(db, id: id)) else { return nil }
-            try Self.save(db, changed)
-            if let record { try Self.store(db, [record], limits: limits) }
+        try await write("update activation \(id)") { db, batch -> AsyncJob? in
+            guard let job = try Self.fetch(db, id: id, batch) else { return nil }
+            guard let (changed, record) = change(job, { try? Self.record(db, id: id) }) else { return nil }
+            try Self.save(db, changed, batch)
+            if let record { try batch.store([record]) }
             return changed
         }
     }
@@ -61,17 +83,17 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
     public func claimDue(
         owner: String, node: String, now: Date, expires: Date, limit: Int
     ) async throws(RegistryError) -> [AsyncJob] {
-        try await write("claim queued activations") { db in
+        try await write("claim queued activations") { db, batch in
             let due = try Self.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM async_queue WHERE state = 'queued' AND run_after <= ?1
                     AND (lease_owner IS NULL OR lease_expires <= ?1) ORDER BY run_after LIMIT ?2
-                    """, [now.timeIntervalSince1970, max(limit, 0)])
+                    """, [now.timeIntervalSince1970, max(limit, 0)], batch)
             var claimed: [AsyncJob] = []
             for job in due {
                 guard let taken = job.claimed(by: owner, node: node, now: now, expires: expires) else { continue }
-                try Self.save(db, taken)
+                try Self.save(db, taken, batch)
                 claimed.append(taken)
             }
             return claimed
@@ -79,30 +101,29 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
     }
 
     public func sweepLeases(now: Date, node: String, owner: String) async throws(RegistryError) -> [AbandonedJob] {
-        let limits = limits
-        return try await write("re-queue expired leases") { db in
+        try await write("re-queue expired leases") { db, batch in
             let held = try Self.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM async_queue WHERE lease_owner IS NOT NULL
                     AND (lease_expires <= ?1 OR (lease_node = ?2 AND lease_owner <> ?3))
-                    """, [now.timeIntervalSince1970, node, owner])
+                    """, [now.timeIntervalSince1970, node, owner], batch)
             var abandoned: [AbandonedJob] = []
             var records: [ActivationRecord] = []
             for job in held {
                 guard let (changed, finish) = job.expired(now: now) ?? job.recovered(node: node, exceptOwner: owner, now: now)
                 else { continue }
-                try Self.save(db, changed)
+                try Self.save(db, changed, batch)
                 records.append(ActivationRecord.following(changed, stored: try Self.record(db, id: changed.id)))
                 abandoned.append(AbandonedJob(job: changed, finish: finish))
             }
-            try Self.store(db, records, limits: limits)
+            try batch.store(records)
             return abandoned
         }
     }
 
     public func renewLeases(owner: String, expires: Date) async throws(RegistryError) {
-        try await write("renew leases") { db in
+        try await write("renew leases") { db, _ in
             try db.execute(
                 sql: "UPDATE async_queue SET lease_expires = ? WHERE lease_owner = ?",
                 arguments: [expires.timeIntervalSince1970, owner])
@@ -130,19 +151,22 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
     }
 
     public func job(id: String) async throws(RegistryError) -> AsyncJob? {
-        try await read("read activation \(id)") { db in try Self.fetch(db, id: id) }
+        try await read("read activation \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM async_queue WHERE id = ?", arguments: [id]).map {
+                Self.job($0, decoder: ActivationUpsert.historyDecoder())
+            }
+        }
     }
 
     public func retry(id: String, now: Date, retries: Int) async throws(RegistryError) -> RetryOutcome {
-        let limits = limits
-        return try await write("retry activation \(id)") { db -> RetryOutcome in
-            guard let job = try Self.fetch(db, id: id) else {
+        try await write("retry activation \(id)") { db, batch -> RetryOutcome in
+            guard let job = try Self.fetch(db, id: id, batch) else {
                 let record = try Self.record(db, id: id)
                 return record.map { _ in .notDead(nil) } ?? .notFound
             }
             guard let queued = job.retried(now: now, retries: retries) else { return .notDead(job.state) }
-            try Self.save(db, queued)
-            try Self.store(db, [ActivationRecord.following(queued, stored: try Self.record(db, id: id))], limits: limits)
+            try Self.save(db, queued, batch)
+            try batch.store([ActivationRecord.following(queued, stored: try Self.record(db, id: id))])
             return .queued(queued)
         }
     }
@@ -150,20 +174,19 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
     public func claimTick(
         function: String, tick: Date, job: AsyncJob, record: ActivationRecord
     ) async throws(RegistryError) -> Bool {
-        let limits = limits
-        return try await write("claim a tick of \(function)") { db in
+        try await write("claim a tick of \(function)") { db, batch in
             try db.execute(
                 sql: "INSERT INTO schedule_ticks (function, tick, activation) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [function, tick.timeIntervalSince1970, job.id])
             guard db.changesCount == 1 else { return false }
-            try Self.insert(db, job)
-            try Self.store(db, [record], limits: limits)
+            try Self.insert(db, job, batch)
+            try batch.store([record])
             return true
         }
     }
 
     public func prune(keysBefore: Date, ticksBefore: Date) async throws(RegistryError) {
-        try await write("prune keys and ticks") { db in
+        try await write("prune keys and ticks") { db, _ in
             try db.execute(sql: "DELETE FROM async_keys WHERE created < ?", arguments: [keysBefore.timeIntervalSince1970])
             try db.execute(sql: "DELETE FROM schedule_ticks WHERE tick < ?", arguments: [ticksBefore.timeIntervalSince1970])
         }
@@ -171,7 +194,9 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
 
     // MARK: - Transactions
 
-    private func write<T: Sendable>(_ what: String, _ body: @escaping (Database) throws -> T) async throws(RegistryError) -> T {
+    private func write<T: Sendable>(
+        _ what: String, _ body: @escaping (Database, Batch) throws -> T
+    ) async throws(RegistryError) -> T {
         do {
             return try await writer.perform(body)
         } catch let error as RegistryError {
@@ -197,27 +222,24 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
 
     // MARK: - Rows
 
-    private static func store(_ db: Database, _ records: [ActivationRecord], limits: ActivationLimits) throws {
-        guard !records.isEmpty else { return }
-        var totals = ActivationTotals()
-        let upsert = try ActivationUpsert(db)
-        for record in records { try upsert.execute(record, totals: &totals) }
-        try totals.apply(db)
-        try SQLiteFunctionStore.trim(db, functions: Set(records.map(\.function)), limits: limits)
-    }
-
     private static func record(_ db: Database, id: String) throws -> ActivationRecord? {
         try Row.fetchOne(
-            db, sql: "SELECT \(SQLiteFunctionStore.recordColumns) FROM activations WHERE id = ?", arguments: [id]
+            db.cachedStatement(sql: "SELECT \(SQLiteFunctionStore.recordColumns) FROM activations WHERE id = ?"), arguments: [id]
         ).map(SQLiteFunctionStore.record)
     }
 
-    private static func fetch(_ db: Database, id: String) throws -> AsyncJob? {
-        try fetchAll(db, sql: "SELECT * FROM async_queue WHERE id = ?", [id]).first
+    private static func fetch(_ db: Database, id: String, _ batch: Batch) throws -> AsyncJob? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM async_queue WHERE id = ?"), arguments: [id]).map {
+            job($0, decoder: batch.decoder)
+        }
     }
 
-    private static func fetchAll(_ db: Database, sql: String, _ arguments: [any DatabaseValueConvertible]) throws -> [AsyncJob] {
-        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(job)
+    private static func fetchAll(
+        _ db: Database, sql: String, _ arguments: [any DatabaseValueConvertible], _ batch: Batch
+    ) throws -> [AsyncJob] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map {
+            job($0, decoder: batch.decoder)
+        }
     }
 
     private static let insertSQL = """
@@ -226,15 +248,22 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    private static func insert(_ db: Database, _ job: AsyncJob) throws {
-        try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(columns(job)))
+    private static func insert(_ db: Database, _ job: AsyncJob, _ batch: Batch) throws {
+        let columns: [(any DatabaseValueConvertible)?] = [
+            job.id, job.function, job.version, job.trigger.rawValue, job.state.rawValue, job.attempts, job.maxAttempts,
+            job.runAfter.timeIntervalSince1970, job.lease?.owner, job.lease?.node, job.lease?.expires.timeIntervalSince1970,
+            job.request.method, job.request.path, job.request.query,
+            ActivationUpsert.headersJSON(job.request.headers, encoder: batch.encoder), Data(job.request.body),
+            ActivationUpsert.historyJSON(job.history, encoder: batch.encoder), job.created.timeIntervalSince1970,
+        ]
+        try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(columns))
     }
 
-    /// Writes `job` back; a succeeded job leaves the queue (its record keeps the outcome), a dead one
-    /// stays with its request so that it can be retried.
-    private static func save(_ db: Database, _ job: AsyncJob) throws {
+    /// Writes `job` back (never its request, which does not change); a succeeded job leaves the
+    /// queue (its record keeps the outcome), a dead one stays with its request so that it can be retried.
+    private static func save(_ db: Database, _ job: AsyncJob, _ batch: Batch) throws {
         if job.state == .succeeded {
-            try db.execute(sql: "DELETE FROM async_queue WHERE id = ?", arguments: [job.id])
+            try db.cachedStatement(sql: "DELETE FROM async_queue WHERE id = ?").execute(arguments: [job.id])
             return
         }
         try db.cachedStatement(
@@ -246,28 +275,18 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
             arguments: [
                 job.trigger.rawValue, job.state.rawValue, job.attempts, job.maxAttempts, job.runAfter.timeIntervalSince1970,
                 job.lease?.owner, job.lease?.node, job.lease?.expires.timeIntervalSince1970,
-                ActivationUpsert.historyJSON(job.history), job.id,
+                ActivationUpsert.historyJSON(job.history, encoder: batch.encoder), job.id,
             ])
     }
 
-    private static func columns(_ job: AsyncJob) -> [(any DatabaseValueConvertible)?] {
-        [
-            job.id, job.function, job.version, job.trigger.rawValue, job.state.rawValue, job.attempts, job.maxAttempts,
-            job.runAfter.timeIntervalSince1970, job.lease?.owner, job.lease?.node, job.lease?.expires.timeIntervalSince1970,
-            job.request.method, job.request.path, job.request.query, ActivationUpsert.headersJSON(job.request.headers),
-            Data(job.request.body), ActivationUpsert.historyJSON(job.history), job.created.timeIntervalSince1970,
-        ]
-    }
-
-    private static func job(_ row: Row) -> AsyncJob {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        let pairs = (try? JSONDecoder().decode([[String]].self, from: Data((row["headers"] as String).utf8))) ?? []
+    private static func job(_ row: Row, decoder: JSONDecoder) -> AsyncJob {
+        let pairs = (try? decoder.decode([[String]].self, from: Data((row["headers"] as String).utf8))) ?? []
         let lease: Lease? = (row["lease_owner"] as String?).map { owner in
             Lease(
                 owner: owner, node: row["lease_node"] ?? "",
                 expires: Date(timeIntervalSince1970: row["lease_expires"] ?? 0))
         }
+        let history = row["history"] as String
         return AsyncJob(
             id: row["id"], function: row["function"], version: row["version"],
             trigger: ActivationTrigger(rawValue: row["trigger"]) ?? .async,
@@ -277,7 +296,7 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
                 method: row["method"], path: row["path"], query: row["query"],
                 headers: pairs.compactMap { $0.count == 2 ? HTTPField(name: $0[0], value: $0[1]) : nil },
                 body: [UInt8]((row["body"] as Data?) ?? Data())),
-            history: (try? decoder.decode([AttemptRecord].self, from: Data((row["history"] as String).utf8))) ?? [],
+            history: history == "[]" ? [] : (try? decoder.decode([AttemptRecord].self, from: Data(history.utf8))) ?? [],
             created: Date(timeIntervalSince1970: row["created"]))
     }
 }

@@ -16,6 +16,11 @@ struct ActivationTotals {
         changes[function, default: (0, 0)].bytes += bytes
     }
 
+    /// Adds `other`'s changes to these.
+    mutating func merge(_ other: ActivationTotals) {
+        for (function, change) in other.changes { add(function: function, finished: change.finished, bytes: change.bytes) }
+    }
+
     /// Writes the gathered changes and forgets them.
     mutating func apply(_ db: Database) throws {
         guard !changes.isEmpty else { return }

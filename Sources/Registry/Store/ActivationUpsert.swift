@@ -43,6 +43,9 @@ final class ActivationUpsert {
         }
     }
 
+    /// Turns the history of a record into its stored JSON (one encoder per transaction).
+    private lazy var encoder = Self.historyEncoder()
+
     /// Inserts `record`, or replaces the stored record of its id, and counts the change in `totals`.
     func execute(_ record: ActivationRecord, totals: inout ActivationTotals) throws {
         try bindAndStep(insert, record)
@@ -152,7 +155,7 @@ final class ActivationUpsert {
         try bind(statement, 20, Int64(record.attempts))
         try bind(statement, 21, record.trigger.rawValue)
         try bind(statement, 22, record.node)
-        try bind(statement, 23, record.history.isEmpty ? nil : Self.historyJSON(record.history))
+        try bind(statement, 23, record.history.isEmpty ? nil : Self.historyJSON(record.history, encoder: encoder))
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
             throw Self.error(code, connection, sql: sqlite3_sql(statement).map { String(cString: $0) } ?? "")
@@ -160,15 +163,26 @@ final class ActivationUpsert {
     }
 
     /// The stored form of an async activation's attempts.
-    static func historyJSON(_ history: [AttemptRecord]) -> String {
+    static func historyJSON(_ history: [AttemptRecord], encoder: JSONEncoder = historyEncoder()) -> String {
+        String(decoding: (try? encoder.encode(history)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    /// The coders of the stored history (dates as seconds since 1970).
+    static func historyEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
-        return String(decoding: (try? encoder.encode(history)) ?? Data("[]".utf8), as: UTF8.self)
+        return encoder
+    }
+
+    static func historyDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
     }
 
     /// `[[name, value], …]`, the stored form of a result's headers.
-    static func headersJSON(_ headers: [HTTPField]) -> String {
-        String(decoding: (try? JSONEncoder().encode(headers.map { [$0.name, $0.value] })) ?? Data("[]".utf8), as: UTF8.self)
+    static func headersJSON(_ headers: [HTTPField], encoder: JSONEncoder = JSONEncoder()) -> String {
+        String(decoding: (try? encoder.encode(headers.map { [$0.name, $0.value] })) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     private func bind(_ statement: OpaquePointer, _ index: Int32, _ value: Int64) throws {

@@ -161,9 +161,10 @@ public final class AsyncRunner: Sendable {
             request: job.request.invocationRequest, reserved: reserved
         ) { version in
             let task = Task {
-                _ = try? await queue.transition(id: job.id) { stored, record in
+                _ = try? await queue.transition(id: job.id) { stored, _ in
                     guard let started = stored.started(by: owner, now: clock()) else { return nil }
-                    var running = ActivationRecord.following(started, stored: record)
+                    // Everything the record shows is in the job (earlier attempts in its history).
+                    var running = ActivationRecord.following(started, stored: nil)
                     running.version = version
                     running.node = node
                     return (started, running)
@@ -198,7 +199,7 @@ public final class AsyncRunner: Sendable {
         let node = node
         let changed: AsyncJob?
         do {
-            changed = try await queue.transition(id: job.id) { stored, record in
+            changed = try await queue.transition(id: job.id) { stored, _ in
                 var current = stored
                 // An attempt that ended before its guest started (a queue timeout, a version that
                 // cannot load) still counts.
@@ -210,7 +211,7 @@ public final class AsyncRunner: Sendable {
                 guard let (next, _) = current.finished(
                     by: owner, attempt: attempt, record: result, now: now, policy: policy, jitter: jitter)
                 else { return nil }
-                return (next, Self.record(after: next, attempt: answer.record, stored: record, node: node))
+                return (next, Self.record(after: next, attempt: answer.record, node: node))
             }
         } catch {
             // The outcome is not stored; the lease runs out and the activation runs again (at least once).
@@ -236,11 +237,9 @@ public final class AsyncRunner: Sendable {
 
     /// The record of an activation after an attempt: the attempt's own record (timings, logs,
     /// result) with the job's status, attempts and history.
-    static func record(
-        after job: AsyncJob, attempt: ActivationRecord?, stored: ActivationRecord?, node: String
-    ) -> ActivationRecord {
-        var record = ActivationRecord.following(job, stored: attempt ?? stored)
-        record.created = stored?.created ?? job.created
+    static func record(after job: AsyncJob, attempt: ActivationRecord?, node: String) -> ActivationRecord {
+        var record = ActivationRecord.following(job, stored: attempt)
+        record.created = job.created
         record.node = node
         if job.state == .queued, let last = job.history.last {
             // Waiting for its retry: the failed attempt's error stays visible.

@@ -107,7 +107,7 @@ struct QueueBackend: Sendable, CustomStringConvertible {
         let job = Self.job("a", lease: Self.lease("p"))
         _ = try await queue.enqueue(job, record: Self.record(job), idempotencyKey: nil, now: Self.t0)
         let started = try await queue.transition(id: "a") { stored, record in
-            stored.started(by: "p", now: Self.t0 + 1).map { ($0, record) }
+            stored.started(by: "p", now: Self.t0 + 1).map { ($0, record()) }
         }
         #expect(started?.state == .running && started?.attempts == 1)
         // p's lease runs out; the sweep re-queues the job and q runs it.
@@ -117,7 +117,7 @@ struct QueueBackend: Sendable, CustomStringConvertible {
         #expect(try activations.activation(id: "a")?.attempts == 1)
         let taken = try await queue.claimDue(owner: "q", node: "m", now: Self.t0 + 31, expires: Self.t0 + 61, limit: 1)
         #expect(taken.count == 1)
-        _ = try await queue.transition(id: "a") { stored, record in stored.started(by: "q", now: Self.t0 + 32).map { ($0, record) } }
+        _ = try await queue.transition(id: "a") { stored, record in stored.started(by: "q", now: Self.t0 + 32).map { ($0, record()) } }
         // p answers late: fenced out.
         let success = AttemptRecord(
             attempt: 1, status: .succeeded, error: nil, message: nil, logs: "", node: "n", runUs: 1, finished: Self.t0 + 33)
@@ -132,7 +132,7 @@ struct QueueBackend: Sendable, CustomStringConvertible {
             attempt: 2, status: .succeeded, error: nil, message: nil, logs: "", node: "m", runUs: 1, finished: Self.t0 + 34)
         let finished = try await queue.transition(id: "a") { stored, record in
             stored.finished(by: "q", attempt: 2, record: done, now: Self.t0 + 34, policy: RetryPolicy(), jitter: 0).map {
-                ($0.job, ActivationRecord.following($0.job, stored: record))
+                ($0.job, ActivationRecord.following($0.job, stored: record()))
             }
         }
         #expect(finished?.state == .succeeded)
@@ -150,12 +150,12 @@ struct QueueBackend: Sendable, CustomStringConvertible {
         _ = try await queue.enqueue(job, record: Self.record(job), idempotencyKey: nil, now: Self.t0)
         #expect(try await queue.retry(id: "a", now: Self.t0, retries: 2) == .notDead(.queued))
         #expect(try await queue.retry(id: "nope", now: Self.t0, retries: 2) == .notFound)
-        _ = try await queue.transition(id: "a") { stored, record in stored.started(by: "p", now: Self.t0).map { ($0, record) } }
+        _ = try await queue.transition(id: "a") { stored, record in stored.started(by: "p", now: Self.t0).map { ($0, record()) } }
         let failure = AttemptRecord(
             attempt: 1, status: .failed, error: "timeout", message: "slow", logs: "x", node: "n", runUs: 1, finished: Self.t0)
         let dead = try await queue.transition(id: "a") { stored, record in
             stored.finished(by: "p", attempt: 1, record: failure, now: Self.t0, policy: RetryPolicy(), jitter: 0).map {
-                ($0.job, ActivationRecord.following($0.job, stored: record))
+                ($0.job, ActivationRecord.following($0.job, stored: record()))
             }
         }
         #expect(dead?.state == .dead)
