@@ -157,8 +157,9 @@ import Testing
         let id = try #require(dead.first?.id)
         let job = try #require(try await harness.registry.queue.job(id: id))
         #expect(job.trigger == .schedule && job.version == nil)
-        #expect(job.request.method == "POST" && job.request.body.isEmpty && job.request.path.isEmpty)
-        #expect(job.request.headers == [HTTPField(name: "X-Faas-Trigger", value: "schedule")])
+        let request = try #require(job.request)
+        #expect(request.method == "POST" && request.body.isEmpty && request.path.isEmpty)
+        #expect(request.headers == [HTTPField(name: "X-Faas-Trigger", value: "schedule")])
         runner.stop()
         await harness.close()
     }

@@ -94,14 +94,16 @@ public struct AsyncJob: Sendable, Equatable {
     /// Not to be claimed before this instant (a retry's backoff).
     public var runAfter: Date
     public var lease: Lease?
-    public var request: StoredRequest
+    /// The request; `nil` in a job read for a transition (``AsyncQueueStore/transition(id:_:)``),
+    /// which never changes it and need not read a body of up to 6 MiB.
+    public var request: StoredRequest?
     /// Every finished attempt, oldest first.
     public var history: [AttemptRecord]
     public var created: Date
 
     public init(
         id: String, function: String, version: Int?, trigger: ActivationTrigger, state: QueueState = .queued,
-        attempts: Int = 0, maxAttempts: Int, runAfter: Date, lease: Lease?, request: StoredRequest,
+        attempts: Int = 0, maxAttempts: Int, runAfter: Date, lease: Lease?, request: StoredRequest?,
         history: [AttemptRecord] = [], created: Date
     ) {
         self.id = id

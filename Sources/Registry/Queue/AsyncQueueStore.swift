@@ -37,7 +37,7 @@ public protocol AsyncQueueStore: Sendable {
         _ job: AsyncJob, record: ActivationRecord, idempotencyKey: String?, now: Date
     ) async throws(RegistryError) -> EnqueueOutcome
 
-    /// Applies `change` to job `id` as stored: it answers the job to write and, optionally, the
+    /// Applies `change` to job `id` as stored (without its request): it answers the job to write and, optionally, the
     /// activation record to write with it, or `nil` to change nothing. Its second argument reads
     /// the stored record, for a change that needs it. A job whose state is final and not dead is
     /// deleted instead of written (its record holds all that is left of it).
@@ -45,6 +45,11 @@ public protocol AsyncQueueStore: Sendable {
     func transition(
         id: String, _ change: @escaping @Sendable (AsyncJob, () -> ActivationRecord?) -> (AsyncJob, ActivationRecord?)?
     ) async throws(RegistryError) -> AsyncJob?
+
+    /// The lease holder `owner` starts the next attempt of job `id` (``AsyncJob/started(by:now:)``);
+    /// its record says `running`, at `version`, on `node`.
+    /// - Returns: the job started, or `nil` when `owner` does not hold it any more.
+    func start(id: String, owner: String, now: Date, version: Int, node: String) async throws(RegistryError) -> AsyncJob?
 
     /// Claims up to `limit` due jobs (queued, `run_after` passed, no live lease), oldest due first,
     /// for `owner` until `expires`.

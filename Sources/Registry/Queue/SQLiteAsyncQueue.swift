@@ -80,6 +80,20 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
         }
     }
 
+    public func start(
+        id: String, owner: String, now: Date, version: Int, node: String
+    ) async throws(RegistryError) -> AsyncJob? {
+        try await write("start activation \(id)") { db, batch -> AsyncJob? in
+            guard let started = try Self.fetch(db, id: id, batch)?.started(by: owner, now: now) else { return nil }
+            try Self.save(db, started, batch)
+            // Queued to running: neither is final, so the totals do not change.
+            try db.cachedStatement(
+                sql: "UPDATE activations SET status = 'running', attempts = ?, version = ?, node = ? WHERE id = ?"
+            ).execute(arguments: [started.attempts, version, node, id])
+            return started
+        }
+    }
+
     public func claimDue(
         owner: String, node: String, now: Date, expires: Date, limit: Int
     ) async throws(RegistryError) -> [AsyncJob] {
@@ -87,7 +101,7 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
             let due = try Self.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM async_queue WHERE state = 'queued' AND run_after <= ?1
+                    SELECT \(Self.jobColumns), \(Self.requestColumns) FROM async_queue WHERE state = 'queued' AND run_after <= ?1
                     AND (lease_owner IS NULL OR lease_expires <= ?1) ORDER BY run_after LIMIT ?2
                     """, [now.timeIntervalSince1970, max(limit, 0)], batch)
             var claimed: [AsyncJob] = []
@@ -105,7 +119,7 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
             let held = try Self.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM async_queue WHERE lease_owner IS NOT NULL
+                    SELECT \(Self.jobColumns) FROM async_queue WHERE lease_owner IS NOT NULL
                     AND (lease_expires <= ?1 OR (lease_node = ?2 AND lease_owner <> ?3))
                     """, [now.timeIntervalSince1970, node, owner], batch)
             var abandoned: [AbandonedJob] = []
@@ -228,11 +242,17 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
         ).map(SQLiteFunctionStore.record)
     }
 
+    /// The job `id` without its request (what transitions need).
     private static func fetch(_ db: Database, id: String, _ batch: Batch) throws -> AsyncJob? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM async_queue WHERE id = ?"), arguments: [id]).map {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(jobColumns) FROM async_queue WHERE id = ?"), arguments: [id]).map {
             job($0, decoder: batch.decoder)
         }
     }
+
+    /// The columns of a job but its request, and those of its request.
+    private static let jobColumns =
+        "id, function, version, trigger, state, attempts, max_attempts, run_after, lease_owner, lease_node, lease_expires, history, created"
+    private static let requestColumns = "method, path, query, headers, body"
 
     private static func fetchAll(
         _ db: Database, sql: String, _ arguments: [any DatabaseValueConvertible], _ batch: Batch
@@ -249,11 +269,12 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
         """
 
     private static func insert(_ db: Database, _ job: AsyncJob, _ batch: Batch) throws {
+        guard let request = job.request else { throw DatabaseError(message: "a new activation needs its request") }
         let columns: [(any DatabaseValueConvertible)?] = [
             job.id, job.function, job.version, job.trigger.rawValue, job.state.rawValue, job.attempts, job.maxAttempts,
             job.runAfter.timeIntervalSince1970, job.lease?.owner, job.lease?.node, job.lease?.expires.timeIntervalSince1970,
-            job.request.method, job.request.path, job.request.query,
-            ActivationUpsert.headersJSON(job.request.headers, encoder: batch.encoder), Data(job.request.body),
+            request.method, request.path, request.query,
+            ActivationUpsert.headersJSON(request.headers, encoder: batch.encoder), Data(request.body),
             ActivationUpsert.historyJSON(job.history, encoder: batch.encoder), job.created.timeIntervalSince1970,
         ]
         try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(columns))
@@ -280,7 +301,14 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
     }
 
     private static func job(_ row: Row, decoder: JSONDecoder) -> AsyncJob {
-        let pairs = (try? decoder.decode([[String]].self, from: Data((row["headers"] as String).utf8))) ?? []
+        var request: StoredRequest?
+        if let headers = row["headers"] as String? {
+            let pairs = (try? decoder.decode([[String]].self, from: Data(headers.utf8))) ?? []
+            request = StoredRequest(
+                method: row["method"], path: row["path"], query: row["query"],
+                headers: pairs.compactMap { $0.count == 2 ? HTTPField(name: $0[0], value: $0[1]) : nil },
+                body: [UInt8]((row["body"] as Data?) ?? Data()))
+        }
         let lease: Lease? = (row["lease_owner"] as String?).map { owner in
             Lease(
                 owner: owner, node: row["lease_node"] ?? "",
@@ -291,11 +319,7 @@ public final class SQLiteAsyncQueue: AsyncQueueStore {
             id: row["id"], function: row["function"], version: row["version"],
             trigger: ActivationTrigger(rawValue: row["trigger"]) ?? .async,
             state: QueueState(rawValue: row["state"]) ?? .queued, attempts: row["attempts"], maxAttempts: row["max_attempts"],
-            runAfter: Date(timeIntervalSince1970: row["run_after"]), lease: lease,
-            request: StoredRequest(
-                method: row["method"], path: row["path"], query: row["query"],
-                headers: pairs.compactMap { $0.count == 2 ? HTTPField(name: $0[0], value: $0[1]) : nil },
-                body: [UInt8]((row["body"] as Data?) ?? Data())),
+            runAfter: Date(timeIntervalSince1970: row["run_after"]), lease: lease, request: request,
             history: history == "[]" ? [] : (try? decoder.decode([AttemptRecord].self, from: Data(history.utf8))) ?? [],
             created: Date(timeIntervalSince1970: row["created"]))
     }

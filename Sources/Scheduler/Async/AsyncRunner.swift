@@ -156,19 +156,13 @@ public final class AsyncRunner: Sendable {
         let queue = queue
         let node = node
         let clock = clock
+        // Jobs that run come from acceptance, ticks and claims, which all carry their request.
+        let request = job.request?.invocationRequest ?? InvocationRequest()
         let attemptRun = AsyncAttempt(
-            activation: job.id, function: job.function, version: job.version,
-            request: job.request.invocationRequest, reserved: reserved
+            activation: job.id, function: job.function, version: job.version, request: request, reserved: reserved
         ) { version in
             let task = Task {
-                _ = try? await queue.transition(id: job.id) { stored, _ in
-                    guard let started = stored.started(by: owner, now: clock()) else { return nil }
-                    // Everything the record shows is in the job (earlier attempts in its history).
-                    var running = ActivationRecord.following(started, stored: nil)
-                    running.version = version
-                    running.node = node
-                    return (started, running)
-                }
+                _ = try? await queue.start(id: job.id, owner: owner, now: clock(), version: version, node: node)
             }
             mark.task.withLock { $0 = task }
         }

@@ -106,10 +106,11 @@ struct QueueBackend: Sendable, CustomStringConvertible {
         defer { close() }
         let job = Self.job("a", lease: Self.lease("p"))
         _ = try await queue.enqueue(job, record: Self.record(job), idempotencyKey: nil, now: Self.t0)
-        let started = try await queue.transition(id: "a") { stored, record in
-            stored.started(by: "p", now: Self.t0 + 1).map { ($0, record()) }
-        }
-        #expect(started?.state == .running && started?.attempts == 1)
+        #expect(try await queue.start(id: "a", owner: "q", now: Self.t0 + 1, version: 1, node: "m") == nil, "not q's")
+        let started = try await queue.start(id: "a", owner: "p", now: Self.t0 + 1, version: 1, node: "n")
+        #expect(started?.state == .running && started?.attempts == 1 && started?.request == nil)
+        #expect(try activations.activation(id: "a")?.status == .running)
+        #expect(try activations.activation(id: "a")?.node == "n")
         // p's lease runs out; the sweep re-queues the job and q runs it.
         let abandoned = try await queue.sweepLeases(now: Self.t0 + 31, node: "m", owner: "q")
         #expect(abandoned.map(\.job.id) == ["a"] && abandoned.first?.finish == .retry(at: Self.t0 + 31))
@@ -167,7 +168,7 @@ struct QueueBackend: Sendable, CustomStringConvertible {
             return
         }
         #expect(revived.maxAttempts == 4 && revived.trigger == .retry)
-        #expect(try await queue.job(id: "a")?.request.body == [0, 1, 2, 255], "the request was kept while dead")
+        #expect(try await queue.job(id: "a")?.request?.body == [0, 1, 2, 255], "the request was kept while dead")
         let record = try #require(try activations.activation(id: "a"))
         #expect(record.status == .queued && record.trigger == .retry && record.error == nil)
         #expect(try await queue.claimDue(owner: "p", node: "n", now: Self.t0 + 5, expires: Self.t0 + 35, limit: 5).count == 1)
