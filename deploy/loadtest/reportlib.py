@@ -55,6 +55,22 @@ def parse_scheduler(text):
     return out
 
 
+def parse_async(text):
+    """The figures of `faas-bench async`."""
+    out = {}
+    match = re.search(r"sync invoke noop c=(\d+): (\d+) invocations/s", text)
+    if match:
+        out["sync_rate"] = int(match.group(2))
+    match = re.search(rf"durable async accept noop c=(\d+): (\d+) accepts/s \(202s\), p50 {DURATION} p99 {DURATION}", text)
+    if match:
+        out["accept_rate"] = int(match.group(2))
+        out["accept_p50"], out["accept_p99"] = to_us(match.group(3), match.group(4)), to_us(match.group(5), match.group(6))
+    match = re.search(rf"accept-to-start c=1 \(a compartment free\): p50 {DURATION} p99 {DURATION}", text)
+    if match:
+        out["start_p50"], out["start_p99"] = to_us(match.group(1), match.group(2)), to_us(match.group(3), match.group(4))
+    return out
+
+
 def parse_registry(text):
     out = {}
     for match in re.finditer(r"registry deploy +(\d+) MiB module \(archive ([0-9.]+) MiB\): median ([0-9.]+) ms", text):
@@ -134,6 +150,8 @@ def write(facts, args, work):
     sandbox = parse_sandbox(facts["in_process"]["sandbox"])
     scheduler = parse_scheduler(facts["in_process"]["scheduler"])
     registry = parse_registry(facts["in_process"]["registry"])
+    durable = parse_async(facts["in_process"].get("async", ""))
+    async_http = facts.get("async_http")
     charts = {"http-limit.png": http_chart(http, work), "coldstart-noop.png": cold["noop"]["chart"],
               "coldstart-hello.png": cold["hello"]["chart"], "throughput-noop.png": cold["throughput_chart"]}
     for name, path in charts.items():
@@ -172,6 +190,15 @@ def write(facts, args, work):
       f"| {verdict(hello32 / nginx32, 0.20)} |")
     w(f"| cold start `noop` p50 ≤ 1 ms, HTTP end to end | {us(cold_noop)} | {verdict(cold_noop, 1000, False)} |")
     w(f"| cold start `hello` p50 ≤ 5 ms, HTTP end to end | {us(cold_hello)} | {verdict(cold_hello, 5000, False)} |")
+    if async_http:
+        w(f"| durable async accept ≥ 5,000 202s/s at c=32 over HTTP | {rps(async_http['async']['rps'])} /s "
+          f"| {verdict(async_http['async']['rps'], 5000)} |")
+    if "accept_rate" in durable:
+        w(f"| durable async accept ≥ 5,000/s at c=32 in process (`faas-bench async`) | {rps(durable['accept_rate'])} /s "
+          f"| {verdict(durable['accept_rate'], 5000)} |")
+    if "start_p50" in durable:
+        w(f"| accept-to-start p50 ≤ 2 ms with a compartment free | {us(durable['start_p50'])} "
+          f"| {verdict(durable['start_p50'], 2000, False)} |")
     w("")
 
     # HTTP limit
@@ -209,6 +236,35 @@ def write(facts, args, work):
         w("")
         w("![throughput of noop](benchmarks/throughput-noop.png)")
         w("")
+
+    # Durable async
+    if async_http or durable:
+        w("## Async invocations (durable)")
+        w("")
+        w("Every `X-Faas-Async: true` invocation is committed to `registry.sqlite` (WAL, `synchronous = FULL`) before its "
+          "202; the queue's writer thread commits what has gathered in one transaction (group commit). Over HTTP: wrk "
+          "c=32 against the gateway as this report starts it (`faas serve --log-level warning`), `POST /invoke/bench-noop` with and "
+          f"without the header, interleaved, {args.rounds} round(s) of {args.duration:g} s; per-status counting on.")
+        w("")
+        if async_http:
+            w("| invocation | requests/s | p50 | p99 | server CPU / request | answers |")
+            w("| --- | --- | --- | --- | --- | --- |")
+            for mode, label in (("async", "async (202, durable)"), ("sync", "sync (200)")):
+                cell = async_http[mode]
+                answers = ", ".join(f"{k}: {v}" for k, v in sorted(cell["statuses"].items()))
+                w(f"| {label} | {rps(cell['rps'])} | {us(cell['p50_us'])} | {us(cell['p99_us'])} | {us(cell['cpu_us'])} | {answers} |")
+            w("")
+            w("Rounds (requests/s): " + "; ".join(
+                f"{mode}: " + ", ".join(rps(x) for x in async_http[mode]["rounds"]) for mode in ("async", "sync")) + ".")
+            w("")
+        if durable:
+            w("In process (`faas-bench async`: the scheduler and the async runner over a registry in a temporary folder, "
+              "no HTTP): " + (f"sync invoke {rps(durable['sync_rate'])}/s at c=32; " if "sync_rate" in durable else "")
+              + (f"durable accept {rps(durable['accept_rate'])}/s at c=32 (p50 {us(durable['accept_p50'])}, p99 "
+                 f"{us(durable['accept_p99'])}); " if "accept_rate" in durable else "")
+              + (f"accept-to-start with a compartment free p50 {us(durable['start_p50'])}, p99 {us(durable['start_p99'])} "
+                 "(the accept, stored and answered, plus the wait from the hand-over to the guest starting)." if "start_p50" in durable else ""))
+            w("")
 
     # Cold start
     w("## Cold start")

@@ -2,10 +2,14 @@
 --   WRK_JSON {"requests": ..., "duration_us": ..., "latency_us": {...}, "statuses": {...}, ...}
 -- at the end. Per-status counts are kept per thread (a `response` callback) unless
 -- LT_COUNT_STATUSES=0, which leaves wrk's faster path and reports only non-2xx/3xx responses.
+-- LT_ASYNC=1 sends `X-Faas-Async: true` (durable async invocations, answered 202).
 
 wrk.method = os.getenv("LT_METHOD") or "POST"
 wrk.body = os.getenv("LT_BODY") or ""
 wrk.headers["Content-Type"] = "application/octet-stream"
+if os.getenv("LT_ASYNC") == "1" then
+    wrk.headers["X-Faas-Async"] = "true"
+end
 local token = os.getenv("LT_TOKEN")
 if token and token ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. token

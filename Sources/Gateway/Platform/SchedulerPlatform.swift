@@ -166,6 +166,7 @@ public final class SchedulerPlatform: FunctionPlatform {
     public func shutdown(grace: Duration) async {
         runner.stop()
         await scheduler.shutdown(grace: grace)
+        await runner.drain(timeout: .seconds(5))
         registry.close()
     }
 

@@ -164,7 +164,8 @@ final class ActivationUpsert {
 
     /// The stored form of an async activation's attempts.
     static func historyJSON(_ history: [AttemptRecord], encoder: JSONEncoder = historyEncoder()) -> String {
-        String(decoding: (try? encoder.encode(history)) ?? Data("[]".utf8), as: UTF8.self)
+        guard !history.isEmpty else { return "[]" }
+        return String(decoding: (try? encoder.encode(history)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// The coders of the stored history (dates as seconds since 1970).

@@ -32,6 +32,8 @@ public final class AsyncRunner: Sendable {
     let timer = Mutex(TimerState())
     let schedules = Mutex(ScheduleState())
     let sweeper = Mutex<Task<Void, Never>?>(nil)
+    /// Attempts started whose outcome is not stored yet.
+    let inFlight = Mutex(0)
 
     struct TimerState {
         /// When the armed wake-up fires, if one is armed.
@@ -87,6 +89,15 @@ public final class AsyncRunner: Sendable {
             }
         }
         await schedulesChanged()
+    }
+
+    /// Waits (at most `timeout`) until every attempt that ran has its outcome stored: after the
+    /// scheduler's shutdown, before the registry closes.
+    public func drain(timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while inFlight.withLock({ $0 }) > 0 && .now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Stops claiming and ticking. Running attempts finish through the scheduler's shutdown;
@@ -166,8 +177,12 @@ public final class AsyncRunner: Sendable {
             }
             mark.task.withLock { $0 = task }
         }
+        inFlight.withLock { $0 += 1 }
         scheduler.runAttempt(attemptRun) { [self] answer in
-            Task { await self.finish(job, attempt: attempt, answer: answer, mark: mark) }
+            Task {
+                await self.finish(job, attempt: attempt, answer: answer, mark: mark)
+                self.inFlight.withLock { $0 -= 1 }
+            }
         }
     }
 

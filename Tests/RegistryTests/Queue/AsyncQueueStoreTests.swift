@@ -207,6 +207,28 @@ struct QueueBackend: Sendable, CustomStringConvertible {
     }
 
     @Test(arguments: QueueBackend.all)
+    func aFailingOperationFailsAloneInItsBatch(backend: QueueBackend) async throws {
+        let (queue, _, close) = try backend.open()
+        defer { close() }
+        let first = Self.job("dup", lease: nil)
+        _ = try await queue.enqueue(first, record: Self.record(first), idempotencyKey: nil, now: Self.t0)
+        // Many at once, so that they share batches; the repeated id cannot be stored again.
+        let results = await withTaskGroup(of: (String, Bool).self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    let job = Self.job(index % 20 == 0 ? "dup" : "ok\(index)", lease: nil)
+                    let stored = (try? await queue.enqueue(job, record: Self.record(job), idempotencyKey: nil, now: Self.t0)) != nil
+                    return (job.id, stored)
+                }
+            }
+            return await group.reduce(into: [(String, Bool)]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0.0 == "dup" }.allSatisfy { !$0.1 }, "a repeated id is refused")
+        #expect(results.filter { $0.0 != "dup" }.allSatisfy { $0.1 }, "the rest of its batch commits")
+        #expect(try await queue.depths() == ["f": 58])
+    }
+
+    @Test(arguments: QueueBackend.all)
     func concurrentEnqueuesAllCommit(backend: QueueBackend) async throws {
         let (queue, activations, close) = try backend.open()
         defer { close() }
