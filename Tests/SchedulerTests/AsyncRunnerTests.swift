@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import Sandbox
+import SandboxTesting
 import Scheduler
 import Testing
 
@@ -164,9 +165,30 @@ import Testing
         await harness.close()
     }
 
+    @Test func ticksMissedWhileNothingRanAreNotMadeUp() async throws {
+        let harness = try SchedulerHarness()
+        try await harness.deploy("tick", wat: Guests.ok, settings: ["schedule: \"@every 1s\""])
+        let first = await Self.start(harness)
+        #expect(await harness.eventually {
+            ((try? harness.registry.activations.list(function: "tick", limit: 100)) ?? []).count >= 1
+        })
+        first.stop()
+        try await Task.sleep(for: .milliseconds(300))
+        let before = try harness.registry.activations.list(function: "tick", limit: 100).count
+        try await Task.sleep(for: .seconds(4))  // four ticks fall while no runner runs
+        let second = await Self.start(harness)
+        try await Task.sleep(for: .milliseconds(1500))
+        let after = try harness.registry.activations.list(function: "tick", limit: 100).count
+        // At most the ticks of the 1.5 s since the restart (one or two), none of the four missed.
+        #expect(after - before <= 2, "\(after - before) ticks after the restart")
+        #expect(after - before >= 1, "the schedule ticks again after the restart")
+        second.stop()
+        await harness.close()
+    }
+
     @Test func theRequestReachesEveryAttemptUnchanged() async throws {
         let harness = try SchedulerHarness()
-        try await harness.deploy("echo", wat: GuestFixtureEcho.wat)
+        try await harness.deploy("echo", wat: GuestFixtures.ivEcho)
         let runner = await Self.start(harness)
         let id = try #require(Self.accepted(await runner.accept(function: "echo", version: nil, request: Self.request("hello body"), idempotencyKey: nil)))
         let record = try #require(await record(harness, id, is: .succeeded))
@@ -174,20 +196,4 @@ import Testing
         runner.stop()
         await harness.close()
     }
-}
-
-/// An `iv` guest that answers its request body.
-enum GuestFixtureEcho {
-    static let wat = """
-        (module
-          (import "intravisor" "request_len" (func $len (result i32)))
-          (import "intravisor" "request_read" (func $read (param i32 i32 i32) (result i32)))
-          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (func (export "iv_main") (result i32)
-            (local $n i32)
-            (local.set $n (call $read (i32.const 0) (call $len) (i32.const 0)))
-            (drop (call $write (i32.const 0) (local.get $n)))
-            (i32.const 0)))
-        """
 }

@@ -195,8 +195,6 @@ extension InvokeAnswer {
     init(_ answer: InvocationAnswer) {
         let outcome: Outcome
         switch answer.result {
-        case .success where answer.isAccepted:
-            outcome = .accepted
         case .success(let response):
             outcome = .response(
                 FunctionResponse(

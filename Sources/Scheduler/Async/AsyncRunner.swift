@@ -193,11 +193,8 @@ public final class AsyncRunner: Sendable {
         let now = clock()
         let owner = owner
         if answer.refusedAtAdmission {
-            // Not an attempt: no room after all, or the node is stopping. Queued again, for any node.
-            _ = try? await queue.transition(id: job.id) { stored, _ in
-                stored.released(by: owner, now: now, delay: self.configuration.releaseDelay).map { ($0, nil) }
-            }
-            return wake(at: now.addingTimeInterval(configuration.releaseDelay))
+            // Not an attempt: no room after all, or the node is stopping.
+            return await release(job)
         }
         let result = AttemptRecord(
             attempt: attempt, status: answer.result.isSuccess ? .succeeded : .failed, error: answer.result.failureCode,
@@ -323,16 +320,23 @@ public final class AsyncRunner: Sendable {
         case .success:
             run(job, reserved: true)
         case .failure(let failure) where failure.code == "too_many_requests" || failure.code == "unavailable":
-            let now = clock()
-            let owner = owner
-            let delay = configuration.releaseDelay
-            _ = try? await queue.transition(id: job.id) { stored, _ in
-                stored.released(by: owner, now: now, delay: delay).map { ($0, nil) }
-            }
+            await release(job)
         case .failure:
             // Removed, or its version cannot load: the attempt runs (and fails, and counts).
             run(job, reserved: false)
         }
+    }
+
+    /// Gives `job` back without an attempt counting: queued again for any node after
+    /// ``AsyncConfiguration/releaseDelay``, when the claimer looks again.
+    private func release(_ job: AsyncJob) async {
+        let now = clock()
+        let owner = owner
+        let delay = configuration.releaseDelay
+        _ = try? await queue.transition(id: job.id) { stored, _ in
+            stored.released(by: owner, now: now, delay: delay).map { ($0, nil) }
+        }
+        wake(at: now.addingTimeInterval(delay))
     }
 
     // MARK: - Leases

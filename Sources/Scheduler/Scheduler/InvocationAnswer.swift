@@ -40,8 +40,6 @@ public struct InvocationAnswer: Sendable {
     public var duration: Duration
     /// The function's response or why there is none.
     public var result: Result<InvocationResponse, SchedulerFailure>
-    /// An async invocation that was queued (202); its result comes through the activation.
-    public var isAccepted: Bool
     /// The record of an attempt of an async activation, which its runner stores with the queue
     /// (those of synchronous invocations go to the activation log).
     public var record: ActivationRecord?
@@ -50,14 +48,13 @@ public struct InvocationAnswer: Sendable {
 
     public init(
         activation: String?, start: StartKind?, duration: Duration,
-        result: Result<InvocationResponse, SchedulerFailure>, isAccepted: Bool = false, record: ActivationRecord? = nil,
+        result: Result<InvocationResponse, SchedulerFailure>, record: ActivationRecord? = nil,
         refusedAtAdmission: Bool = false
     ) {
         self.activation = activation
         self.start = start
         self.duration = duration
         self.result = result
-        self.isAccepted = isAccepted
         self.record = record
         self.refusedAtAdmission = refusedAtAdmission
     }

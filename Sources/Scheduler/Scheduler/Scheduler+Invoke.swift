@@ -55,17 +55,23 @@ extension Scheduler {
         }
         return state.withLock { state in
             guard !state.shuttingDown else { return .failure(.unavailable("the gateway is shutting down")) }
-            guard state.functions[function] != nil, state.functions[function]!.admission.reserve() else {
-                let entry = state.functions[function]
-                return .failure(
-                    SchedulerFailure(
-                        code: "too_many_requests",
-                        message: "\(function) is at its concurrency limit (\(entry?.admission.concurrency ?? 0)) "
-                            + "and its queue (\(entry?.admission.queueLimit ?? 0)) is full",
-                        retryAfterSeconds: entry?.retryAfterSeconds ?? 1))
+            guard let entry = state.functions[function] else {
+                return .failure(.notFound("\(function) was removed"))
+            }
+            guard state.functions[function]!.admission.reserve() else {
+                return .failure(Self.full(function, entry))
             }
             return .success(runtime)
         }
+    }
+
+    /// The 429 of a function at its concurrency and queue limits.
+    private static func full(_ function: String, _ entry: FunctionState) -> SchedulerFailure {
+        SchedulerFailure(
+            code: "too_many_requests",
+            message: "\(function) is at its concurrency limit (\(entry.admission.concurrency)) "
+                + "and its queue (\(entry.admission.queueLimit)) is full",
+            retryAfterSeconds: entry.retryAfterSeconds)
     }
 
     /// Gives back a place held by ``reserve(function:version:)`` that will not be used.
@@ -166,12 +172,7 @@ extension Scheduler {
                 }
                 return .queued(queued)
             case .reject:
-                return .refused(
-                    SchedulerFailure(
-                        code: "too_many_requests",
-                        message: "\(function) is at its concurrency limit (\(entry.admission.concurrency)) "
-                            + "and its queue (\(entry.admission.queueLimit)) is full",
-                        retryAfterSeconds: entry.retryAfterSeconds))
+                return .refused(Self.full(function, entry))
             }
         }
         if let armSweep { scheduleWaitSweep(at: armSweep) }
