@@ -25,6 +25,9 @@ public struct GatewayConfiguration: Sendable {
     /// How long a shutdown waits for running requests before closing their connections. Default 30 s.
     public var shutdownGrace: Duration = .seconds(30)
 
+    /// One `info` line per answered request (when the logger is at `info` or below). Default `true`.
+    public var accessLog: Bool = true
+
     public init() {}
 
     /// Whether `host` names the loopback interface only.

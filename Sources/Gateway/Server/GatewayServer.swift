@@ -70,6 +70,7 @@ public final class GatewayServer: Sendable {
         let idle = TimeAmount.nanoseconds(Self.nanoseconds(configuration.idleTimeout))
         let tracker = self.tracker
         let logger = self.logger
+        let accessLog = AccessLog(enabled: configuration.accessLog, logger: logger)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
@@ -87,7 +88,7 @@ public final class GatewayServer: Sendable {
                         try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
                         // Pipelining and malformed requests are handled by the connection handler (see there why).
                         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
-                        try pipeline.addHandler(HTTPConnectionHandler(router: router, limits: limits, logger: logger))
+                        try pipeline.addHandler(HTTPConnectionHandler(router: router, limits: limits, logger: logger, accessLog: accessLog))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)

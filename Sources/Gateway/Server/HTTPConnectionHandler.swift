@@ -1,6 +1,9 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One connection's request handling, confined to its event loop.
 ///
@@ -46,6 +49,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private let router: Router
     private let limits: Limits
     private let logger: Logger
+    private let accessLog: AccessLog
     private var state = State.idle
     /// Parts of pipelined requests that arrived while an answer was pending, oldest first.
     private var held = CircularBuffer<HTTPServerRequestPart>()
@@ -64,10 +68,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// request spans more than one read).
     private var receiveTimer: Scheduled<Void>?
 
-    init(router: Router, limits: Limits, logger: Logger) {
+    init(router: Router, limits: Limits, logger: Logger, accessLog: AccessLog) {
         self.router = router
         self.limits = limits
         self.logger = logger
+        self.accessLog = accessLog
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -337,18 +342,12 @@ extension HTTPConnectionHandler {
     }
 
     private func log(_ response: GatewayResponse) {
-        guard logger.logLevel <= .info else { return }
-        let micros = (NIODeadline.now() - started).nanoseconds / 1000
-        var metadata: Logger.Metadata = [
-            "faas.method": "\(method.rawValue)",
-            "faas.path": "\(path)",
-            "faas.status": "\(response.status.code)",
-            "faas.duration_us": "\(micros)",
-        ]
-        if let activation = response.activation {
-            metadata["faas.activation"] = "\(activation)"
-        }
-        logger.info("request", metadata: metadata)
+        guard accessLog.isEnabled else { return }
+        accessLog.record(
+            AccessEntry(
+                method: method, path: path, status: response.status.code,
+                micros: (NIODeadline.now() - started).nanoseconds / 1000, activation: response.activation,
+                time: time(nil)))
     }
 
     private static func tooLarge(_ limit: Int) -> GatewayResponse {

@@ -37,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "One info line per request: on or off (on by default; --log-level above info also stops it).")
+    var accessLog = "on"
+
     @Option(help: "Threads that run guest code (default: one per core).")
     var workers: Int = SchedulerConfiguration.defaultWorkerThreads
 
@@ -51,12 +54,18 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("refusing to listen on \(host) without a token; set --token (or FAAS_TOKEN) or pass --insecure")
         }
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024") }
+        guard accessLog == "on" || accessLog == "off" else { throw ValidationError("--access-log must be on or off") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
     }
 
     func run() async throws {
+        // Every line is formatted and written by the sink's thread, batched: logging a request costs
+        // the event loop an append to a buffer, not a write to stderr.
+        let sink = LogSink(descriptor: STDERR_FILENO)
+        LoggingSystem.bootstrap { label in SinkLogHandler(label: label, sink: sink) }
+        defer { sink.flush() }
         var logger = Logger(label: "faas")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let environment = ProcessInfo.processInfo.environment
@@ -65,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.token = token ?? environment["FAAS_TOKEN"]
         configuration.insecure = insecure
+        configuration.accessLog = accessLog == "on"
         let options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
             logger: logger, workerThreads: workers,
