@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "Egress", targets: ["Egress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
@@ -42,6 +43,17 @@ let package = Package(
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmParser", package: "WasmKit"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // libcurl, wrapped for Swift (its setopt and getinfo are variadic).
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        // Outbound HTTP of guests on libcurl: resolve, check the address, pin, limits.
+        .target(
+            name: "Egress",
+            dependencies: ["Sandbox", "CCurl"],
             swiftSettings: strictSettings
         ),
         // Archives, manifests, the image store and the SQLite function registry.
@@ -89,6 +101,7 @@ let package = Package(
             name: "faas",
             dependencies: [
                 "Gateway",
+                "Egress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +116,7 @@ let package = Package(
                 "Registry",
                 "Scheduler",
                 "Gateway",
+                "Egress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -157,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "Scheduler", "Registry", "Sandbox", "SandboxTesting",
+                "Scheduler", "Registry", "Sandbox", "SandboxTesting", "Egress",
                 .product(name: "WAT", package: "WasmKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -175,6 +189,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EgressTests",
+            dependencies: ["Egress", "Sandbox", "SandboxTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

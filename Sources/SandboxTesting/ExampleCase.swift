@@ -86,6 +86,13 @@ public struct ExampleCase: Sendable, CustomStringConvertible {
         ExampleCase("fib", expect: ok("fib(25) = 75025\n")),
         ExampleCase("fib", body: "-3", expect: .responseContaining(status: 400, ["non-negative"])),
         ExampleCase("noop", expect: ok("")),
+        // Cases that answer before the store or the network is reached, so every layer agrees
+        // (the Sandbox's compartments have no store and no outbound client).
+        ExampleCase(
+            "counter", body: String(repeating: "k", count: 600), expect: ok("a name is at most 512 bytes\n", status: 400)),
+        ExampleCase(
+            "fetch-json", body: "http://localhost:1/",
+            expect: .responseContaining(status: 403, ["fetch-json: request failed: not granted"])),
         ExampleCase("lookup", body: "France", expect: ok("Paris\n")),
         ExampleCase("lookup", body: "united states\n", expect: ok("Washington, D.C.\n")),
         ExampleCase("lookup", body: "Atlantis", expect: ok("lookup: no such country\n", status: 404)),

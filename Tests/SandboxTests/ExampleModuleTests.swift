@@ -7,7 +7,9 @@ import Testing
 @Suite struct ExampleModuleTests {
     /// The ABI and grants of each example, as its function.yaml states them.
     static let declared: [String: (abi: GuestABI, grants: Grants)] = [
+        "counter": (.iv, Grants(kv: ["counters"])),
         "echo": (.wasi, .none),
+        "fetch-json": (.wasi, Grants(http: [try! HTTPGrant(parsing: "http://127.0.0.1:*")])),
         "fault": (.iv, Grants(files: ["data/"])),
         "fib": (.iv, .none),
         "headers": (.wasi, .none),
@@ -22,6 +24,11 @@ import Testing
 
     @Test func everyExampleIsListed() {
         #expect(Examples.names == Self.declared.keys.sorted())
+    }
+
+    @Test func fetchJSONNeedsItsHTTPGrant() throws {
+        let module = try Examples.module(named: "fetch-json")
+        #expect(throws: SandboxError.self) { try ModuleValidation.validate(module: module, abi: .wasi, grants: .none) }
     }
 
     @Test func everyExampleHasExpectedAnswers() {
@@ -39,7 +46,7 @@ import Testing
         #expect(throws: SandboxError.self) { try ModuleValidation.validate(module: module, abi: otherABI, grants: grants) }
     }
 
-    @Test(arguments: ["lookup", "pipeline", "fault"])
+    @Test(arguments: ["lookup", "pipeline", "fault", "counter"])
     func moduleNeedsItsGrants(name: String) throws {
         let module = try Examples.module(named: name)
         #expect(throws: SandboxError.self) { try ModuleValidation.validate(module: module, abi: .iv, grants: .none) }

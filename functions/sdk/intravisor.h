@@ -46,8 +46,16 @@ extern "C" {
 #define IV_ERR_NOT_FOUND (-2)
 /** Too large: a response beyond the limit, a full handle table, a value that does not fit. */
 #define IV_ERR_TOO_LARGE (-3)
-/** A function called through `iv_call` failed (trap, fault, timeout, non-zero exit). */
+/** A function called through `iv_call` failed (trap, fault, timeout, non-zero exit), or an outbound
+ *  HTTP request failed (DNS, connection, TLS, the deadline). */
 #define IV_ERR_CALLEE_FAILED (-4)
+/** A limit was reached: more than 16 outbound requests in one invocation, a full key-value store. */
+#define IV_ERR_LIMIT (-5)
+/** An invalid argument: a malformed URL, method or header, a bad store name or key, a value
+ *  `iv_kv_incr` cannot add to. */
+#define IV_ERR_INVALID (-6)
+/** `iv_kv_cas` found another value than the one expected. */
+#define IV_ERR_CONFLICT (-7)
 
 /** `iv_clock_ns` clock ids. */
 #define IV_CLOCK_REALTIME 0
@@ -70,6 +78,9 @@ static inline const char *iv_strerror(int64_t code) {
     case IV_ERR_NOT_FOUND: return "not found";
     case IV_ERR_TOO_LARGE: return "too large";
     case IV_ERR_CALLEE_FAILED: return "callee failed";
+    case IV_ERR_LIMIT: return "limit reached";
+    case IV_ERR_INVALID: return "invalid argument";
+    case IV_ERR_CONFLICT: return "conflict";
     default: return code < 0 ? "unknown error" : "ok";
     }
 }
@@ -95,6 +106,23 @@ IV_IMPORT(cap_restrict) int32_t __iv_cap_restrict(int32_t handle, int64_t offset
 IV_IMPORT(cap_drop) int32_t __iv_cap_drop(int32_t handle);
 IV_IMPORT(call) int32_t __iv_call(const void *name, int32_t name_len, const void *src, int32_t len);
 IV_IMPORT(call_status) int32_t __iv_call_status(int32_t handle);
+IV_IMPORT(http_request) int32_t __iv_http_request(const void *req, int32_t req_len, const void *body, int32_t body_len);
+IV_IMPORT(http_status) int32_t __iv_http_status(int32_t handle);
+IV_IMPORT(http_header)
+int32_t __iv_http_header(int32_t handle, const void *name, int32_t name_len, void *dst, int32_t dst_len);
+IV_IMPORT(kv_get) int32_t __iv_kv_get(const void *store, int32_t store_len, const void *key, int32_t key_len);
+IV_IMPORT(kv_set)
+int32_t __iv_kv_set(const void *store, int32_t store_len, const void *key, int32_t key_len, const void *value,
+                    int32_t value_len);
+IV_IMPORT(kv_delete) int32_t __iv_kv_delete(const void *store, int32_t store_len, const void *key, int32_t key_len);
+IV_IMPORT(kv_incr)
+int32_t __iv_kv_incr(const void *store, int32_t store_len, const void *key, int32_t key_len, int64_t delta,
+                     int64_t *out);
+IV_IMPORT(kv_cas)
+int32_t __iv_kv_cas(const void *store, int32_t store_len, const void *key, int32_t key_len, const void *expected,
+                    int32_t expected_len, const void *value, int32_t value_len);
+IV_IMPORT(kv_keys)
+int32_t __iv_kv_keys(const void *store, int32_t store_len, const void *prefix, int32_t prefix_len, int32_t limit);
 
 /* ---- Request ------------------------------------------------------------------------------- */
 
@@ -202,6 +230,82 @@ static inline iv_handle iv_call(const char *name, size_t name_len, const void *s
 /** HTTP status of the call whose response `handle` names. */
 static inline int32_t iv_call_status(iv_handle handle) { return __iv_call_status(handle); }
 
+/* ---- Outbound HTTP (needs `capabilities: {http: ["https://host", ...]}`) ------------------ */
+/* Also available to `abi: wasi` modules (all intravisor imports are, but request_* and response_*). */
+
+/**
+ * Makes an HTTP request. `req` is the request block: "METHOD URL" then "Name: value" lines, all
+ * separated by "\n" (e.g. "GET https://api.example.com/v1\nAccept: application/json"); `body` is
+ * the request body (may be empty). Methods GET HEAD POST PUT PATCH DELETE OPTIONS. Redirects are
+ * not followed. Returns a handle of the response (status: iv_http_status, headers: iv_http_header,
+ * body: iv_cap_len / iv_cap_read / iv_cap_read_all; iv_cap_drop releases it), or
+ * IV_ERR_NOT_GRANTED (no grant matches, or the host resolves to a private address the grant does
+ * not name), IV_ERR_INVALID (bad method, URL or header), IV_ERR_TOO_LARGE (a body over 6 MiB),
+ * IV_ERR_LIMIT (more than 16 requests in this invocation), IV_ERR_CALLEE_FAILED (DNS,
+ * connection, TLS, protocol error, or the invocation's deadline). Each request is one line of the
+ * activation's log.
+ */
+static inline iv_handle iv_http_request(const char *req, size_t req_len, const void *body, size_t body_len) {
+    return __iv_http_request(req, (int32_t)req_len, body, (int32_t)body_len);
+}
+
+/** The status code of the response `handle` names. */
+static inline int32_t iv_http_status(iv_handle handle) { return __iv_http_status(handle); }
+
+/**
+ * Copies the first value of response header `name` (case-insensitive) to `[dst, dst+cap)`.
+ * Returns its length, IV_ERR_NOT_FOUND when absent, IV_ERR_TOO_LARGE (copying nothing) when it
+ * does not fit.
+ */
+static inline int32_t iv_http_header(iv_handle handle, const char *name, size_t name_len, void *dst, size_t cap) {
+    return __iv_http_header(handle, name, (int32_t)name_len, dst, (int32_t)cap);
+}
+
+/* ---- Key-value stores (need `capabilities: {kv: [store, ...]}`) --------------------------- */
+/* Keys are 1-512 bytes of UTF-8, values at most 1 MiB. Every call is atomic and durable when it
+ * returns. A store not granted is IV_ERR_NOT_GRANTED; a bad store name or key IV_ERR_INVALID. */
+
+/** The value of `key`: a handle (read it with iv_cap_len / iv_cap_read_all), or IV_ERR_NOT_FOUND. */
+static inline iv_handle iv_kv_get(const char *store, size_t store_len, const void *key, size_t key_len) {
+    return __iv_kv_get(store, (int32_t)store_len, key, (int32_t)key_len);
+}
+
+/** Sets `key` to `[value, value+len)`. Returns 0, IV_ERR_TOO_LARGE, or IV_ERR_LIMIT (store quota). */
+static inline int32_t iv_kv_set(const char *store, size_t store_len, const void *key, size_t key_len,
+                                const void *value, size_t value_len) {
+    return __iv_kv_set(store, (int32_t)store_len, key, (int32_t)key_len, value, (int32_t)value_len);
+}
+
+/** Deletes `key`. Returns 0, or IV_ERR_NOT_FOUND when there was nothing to delete. */
+static inline int32_t iv_kv_delete(const char *store, size_t store_len, const void *key, size_t key_len) {
+    return __iv_kv_delete(store, (int32_t)store_len, key, (int32_t)key_len);
+}
+
+/**
+ * Adds `delta` to the decimal integer stored at `key` (absent counts as 0) and stores the sum in
+ * `*out`. Returns 0, or IV_ERR_INVALID when the value is not a decimal integer.
+ */
+static inline int32_t iv_kv_incr(const char *store, size_t store_len, const void *key, size_t key_len, int64_t delta,
+                                 int64_t *out) {
+    return __iv_kv_incr(store, (int32_t)store_len, key, (int32_t)key_len, delta, out);
+}
+
+/**
+ * Replaces the value of `key` with `value` only if it currently equals `expected`
+ * (`expected == NULL`: only if absent). Returns 0 when swapped, IV_ERR_CONFLICT otherwise.
+ */
+static inline int32_t iv_kv_cas(const char *store, size_t store_len, const void *key, size_t key_len,
+                                const void *expected, size_t expected_len, const void *value, size_t value_len) {
+    return __iv_kv_cas(store, (int32_t)store_len, key, (int32_t)key_len, expected,
+                       expected ? (int32_t)expected_len : -1, value, (int32_t)value_len);
+}
+
+/** The keys starting with `prefix`, in byte order, at most `limit` (<= 10000): a handle of them, one per line. */
+static inline iv_handle iv_kv_keys(const char *store, size_t store_len, const void *prefix, size_t prefix_len,
+                                   int32_t limit) {
+    return __iv_kv_keys(store, (int32_t)store_len, prefix, (int32_t)prefix_len, limit);
+}
+
 /* ---- Helpers (no imports of their own) ---------------------------------------------------- */
 
 /** Length of a NUL-terminated string. */
@@ -224,6 +328,16 @@ static inline int32_t iv_header_str(const char *name, const char *value) {
 
 /** Opens a CAP-File by NUL-terminated path. */
 static inline iv_handle iv_cap_open_str(const char *path) { return iv_cap_open(path, iv_strlen(path)); }
+
+/** iv_http_request with a NUL-terminated request block. */
+static inline iv_handle iv_http_request_str(const char *req, const void *body, size_t body_len) {
+    return iv_http_request(req, iv_strlen(req), body, body_len);
+}
+
+/** iv_kv_incr with a NUL-terminated store name and key. */
+static inline int32_t iv_kv_incr_str(const char *store, const char *key, int64_t delta, int64_t *out) {
+    return iv_kv_incr(store, iv_strlen(store), key, iv_strlen(key), delta, out);
+}
 
 /** Calls function `name` (NUL-terminated) with a body. */
 static inline iv_handle iv_call_str(const char *name, const void *src, size_t len) {

@@ -3,6 +3,7 @@
 
     wasm-info.py MODULE.wasm            # "import MODULE.NAME" / "export NAME" lines
     wasm-info.py --check-abi iv MODULE  # fails unless every import is intravisor.* and iv_main is exported
+                                        # (wasi: wasi_snapshot_preview1.*, or intravisor.* but request_*/response_*)
 
 Used by functions/build.sh to refuse an example whose imports its ABI cannot satisfy, before the
 platform would refuse it at deploy time.
@@ -85,10 +86,18 @@ def main(argv):
         for field, kind in exports:
             print(f"export {field} ({kind})")
         return 0
-    allowed = {"iv": "intravisor", "wasi": "wasi_snapshot_preview1"}[abi]
     entry = {"iv": "iv_main", "wasi": "_start"}[abi]
+
+    def available(module, field):
+        if abi == "iv":
+            return module == "intravisor"
+        # v2: a wasi module may import the intravisor functions but request_* and response_*.
+        if module == "intravisor":
+            return not field.startswith(("request_", "response_"))
+        return module == "wasi_snapshot_preview1"
+
     problems = [f"import {m}.{f} ({k}) is not available under abi {abi}"
-                for m, f, k in imports if m != allowed or k != "func"]
+                for m, f, k in imports if not available(m, f) or k != "func"]
     names = {f for f, _ in exports}
     for needed in (entry, "memory"):
         if needed not in names:

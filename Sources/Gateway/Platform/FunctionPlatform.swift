@@ -54,6 +54,23 @@ public protocol FunctionPlatform: Sendable {
     /// The stored response of a finished async activation, or `nil` when there is none.
     func activationResult(id: String) async throws(PlatformError) -> StoredResult?
 
+    /// The key-value stores that hold at least one key (`GET /kv`).
+    func keyValueStores() async throws(PlatformError) -> [StoreSummary]
+
+    /// The keys of `store` beginning with `prefix`, in byte order, at most `limit`.
+    /// - Throws: `bad_request` for a bad store name.
+    func keyValueKeys(store: String, prefix: [UInt8], limit: Int) async throws(PlatformError) -> [[UInt8]]
+
+    /// The value of `key` in `store`, or nil when absent.
+    func keyValueGet(store: String, key: [UInt8]) async throws(PlatformError) -> [UInt8]?
+
+    /// Sets `key` in `store`; durable when it returns.
+    /// - Throws: `bad_request` (name, key), `payload_too_large` (value over 1 MiB, or the quota).
+    func keyValuePut(store: String, key: [UInt8], value: [UInt8]) async throws(PlatformError)
+
+    /// Deletes `key` from `store`: whether there was a value.
+    func keyValueDelete(store: String, key: [UInt8]) async throws(PlatformError) -> Bool
+
     /// The live compartments.
     func compartments() async -> [CompartmentInfo]
 

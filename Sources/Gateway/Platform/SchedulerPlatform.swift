@@ -170,6 +170,62 @@ public final class SchedulerPlatform: FunctionPlatform {
         registry.close()
     }
 
+    // MARK: Key-value stores
+
+    public func keyValueStores() async throws(PlatformError) -> [StoreSummary] {
+        try await onKeyValue { (store: any KeyValueStore) throws(KeyValueFailure) in
+            try store.stores().map { StoreSummary(store: $0.store, keys: $0.keys, bytes: $0.bytes) }
+        }
+    }
+
+    public func keyValueKeys(
+        store name: String, prefix: [UInt8], limit: Int
+    ) async throws(PlatformError) -> [[UInt8]] {
+        try await onKeyValue { (store: any KeyValueStore) throws(KeyValueFailure) in
+            try store.keys(store: name, prefix: prefix, limit: limit)
+        }
+    }
+
+    public func keyValueGet(store name: String, key: [UInt8]) async throws(PlatformError) -> [UInt8]? {
+        try await onKeyValue { (store: any KeyValueStore) throws(KeyValueFailure) in
+            try store.get(store: name, key: key)
+        }
+    }
+
+    public func keyValuePut(store name: String, key: [UInt8], value: [UInt8]) async throws(PlatformError) {
+        try await onKeyValue { (store: any KeyValueStore) throws(KeyValueFailure) in
+            try store.set(store: name, key: key, value: value)
+        }
+    }
+
+    public func keyValueDelete(store name: String, key: [UInt8]) async throws(PlatformError) -> Bool {
+        try await onKeyValue { (store: any KeyValueStore) throws(KeyValueFailure) in
+            try store.delete(store: name, key: key)
+        }
+    }
+
+    /// Runs a store operation on the I/O queue, never the cooperative pool (it blocks on SQLite
+    /// and, for writes, until the commit), mapping its failure to the contract's codes.
+    private func onKeyValue<T: Sendable>(
+        _ body: @escaping @Sendable (any KeyValueStore) throws(KeyValueFailure) -> T
+    ) async throws(PlatformError) -> T {
+        let store = registry.keyValue
+        let result: Result<T, KeyValueFailure> = await withCheckedContinuation { continuation in
+            scheduler.io.async {
+                do throws(KeyValueFailure) {
+                    continuation.resume(returning: .success(try body(store)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        do {
+            return try result.get()
+        } catch {
+            throw PlatformError(error)
+        }
+    }
+
     /// Runs a registry read off the caller's thread, mapping its errors to the contract's codes.
     private func onIO<T: Sendable>(
         _ body: @escaping @Sendable (FunctionRegistry) throws -> T

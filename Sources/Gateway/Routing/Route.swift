@@ -16,6 +16,14 @@ enum Route: Sendable, Equatable {
     case activation(String)
     case activationResult(String)
     case retryActivation(String)
+    /// `GET /kv`
+    case listStores
+    /// `GET /kv/{store}`
+    case listKeys(store: String)
+    /// `GET|PUT|DELETE /kv/{store}/{key}`; the key may hold `/`.
+    case getValue(store: String, key: String)
+    case putValue(store: String, key: String)
+    case deleteValue(store: String, key: String)
 
     /// Why a path names no route.
     enum Miss: Error, Equatable {
@@ -60,6 +68,18 @@ enum Route: Sendable, Equatable {
             return only([.GET, .HEAD], .activationResult(segments[1]))
         case "activations" where segments.count == 3 && !segments[1].isEmpty && segments[2] == "retry":
             return only([.POST], .retryActivation(segments[1]))
+        case "kv" where segments.count == 1:
+            return only([.GET, .HEAD], .listStores)
+        case "kv" where segments.count == 2 && !segments[1].isEmpty:
+            return only([.GET, .HEAD], .listKeys(store: segments[1]))
+        case "kv" where segments.count >= 3 && !segments[1].isEmpty:
+            let key = segments[2...].joined(separator: "/")
+            switch method {
+            case .GET, .HEAD: return .success(.getValue(store: segments[1], key: key))
+            case .PUT: return .success(.putValue(store: segments[1], key: key))
+            case .DELETE: return .success(.deleteValue(store: segments[1], key: key))
+            default: return .failure(.methodNotAllowed(allowed: ["GET", "PUT", "DELETE"]))
+            }
         default:
             return .failure(.noSuchPath)
         }

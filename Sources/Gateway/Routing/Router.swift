@@ -68,6 +68,8 @@ struct Router: Sendable {
         case .retryActivation(let id):
             try await platform.retry(activation: id)
             return .json(.accepted, AcceptedBody(activation: id))
+        case .listStores, .listKeys, .getValue, .putValue, .deleteValue:
+            return try await keyValue(request.route, request: request)
         case .activationResult(let id):
             guard let result = try await platform.activationResult(id: id), (200...599).contains(result.status) else {
                 throw PlatformError(.notFound, "no stored result for activation '\(id)'")

@@ -13,7 +13,7 @@ extension Manifest: Codable {
         case retries, schedule
     }
 
-    private enum GrantKey: String, CodingKey { case clock, random, files, invoke }
+    private enum GrantKey: String, CodingKey { case clock, random, files, invoke, http, kv }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
@@ -37,6 +37,9 @@ extension Manifest: Codable {
         try grants.encode(capabilities.random, forKey: .random)
         try grants.encode(capabilities.files, forKey: .files)
         try grants.encode(capabilities.invoke, forKey: .invoke)
+        // v2 grants only when given, like the v2 keys below.
+        if !capabilities.http.isEmpty { try grants.encode(capabilities.http.map(\.text), forKey: .http) }
+        if !capabilities.kv.isEmpty { try grants.encode(capabilities.kv, forKey: .kv) }
         // v2 keys only when set, so that the canonical JSON (and the digest) of a v1 manifest stays as it was.
         if retries != Manifest.defaultRetries { try container.encode(retries, forKey: .retries) }
         try container.encodeIfPresent(schedule?.text, forKey: .schedule)
@@ -79,7 +82,16 @@ extension Manifest: Codable {
         let grants = try container.nestedContainer(keyedBy: GrantKey.self, forKey: .capabilities)
         capabilities = Grants(
             clock: try grants.decode(Bool.self, forKey: .clock), random: try grants.decode(Bool.self, forKey: .random),
-            files: try grants.decode([String].self, forKey: .files), invoke: try grants.decode([String].self, forKey: .invoke))
+            files: try grants.decode([String].self, forKey: .files), invoke: try grants.decode([String].self, forKey: .invoke),
+            kv: try grants.decodeIfPresent([String].self, forKey: .kv) ?? [])
+        for text in try grants.decodeIfPresent([String].self, forKey: .http) ?? [] {
+            do {
+                capabilities.http.append(try HTTPGrant(parsing: text))
+            } catch {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .http, in: grants, debugDescription: "capabilities.http: \(error.description)")
+            }
+        }
         retries = try container.decodeIfPresent(Int.self, forKey: .retries) ?? Manifest.defaultRetries
         if let text = try container.decodeIfPresent(String.self, forKey: .schedule) {
             do {

@@ -11,7 +11,7 @@ extension Manifest {
         "name", "module", "abi", "description", "memory", "timeout", "concurrency", "queue", "warm", "keep_alive",
         "state", "response", "public", "env", "capabilities", "retries", "schedule",
     ]
-    static let capabilityKeys: Set<String> = ["clock", "random", "files", "invoke"]
+    static let capabilityKeys: Set<String> = ["clock", "random", "files", "invoke", "http", "kv"]
 
     /// Parses `function.yaml` text into a manifest with every default filled in.
     ///
@@ -125,7 +125,7 @@ extension Manifest {
 
     private static func grants(_ node: Node) throws(RegistryError) -> Grants {
         guard case .mapping(let mapping) = node else {
-            throw .function("key 'capabilities' must be a mapping (clock, random, files, invoke)")
+            throw .function("key 'capabilities' must be a mapping (clock, random, files, invoke, http, kv)")
         }
         let values = try entries(of: mapping, context: "capabilities", allowed: capabilityKeys)
         var grants = Grants()
@@ -149,6 +149,23 @@ extension Manifest {
                     throw .function("key 'capabilities.invoke': \"\(name)\" is not a function name")
                 }
                 if !grants.invoke.contains(name) { grants.invoke.append(name) }
+            }
+        }
+        if let node = values["http"] {
+            for text in try list(node, key: "capabilities.http") {
+                let grant: HTTPGrant
+                do { grant = try HTTPGrant(parsing: text) } catch {
+                    throw .function("key 'capabilities.http': \(error.description)")
+                }
+                if !grants.http.contains(grant) { grants.http.append(grant) }
+            }
+        }
+        if let node = values["kv"] {
+            for name in try list(node, key: "capabilities.kv") {
+                guard KeyValueRules.isValidStore(name) else {
+                    throw .function("key 'capabilities.kv': \"\(name)\" is not a store name (^[a-z][a-z0-9-]{0,62}$)")
+                }
+                if !grants.kv.contains(name) { grants.kv.append(name) }
             }
         }
         return grants

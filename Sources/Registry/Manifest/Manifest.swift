@@ -53,16 +53,7 @@ public struct Manifest: Sendable, Equatable {
     }
 
     /// Whether `name` is a valid function name: `^[a-z][a-z0-9-]{0,62}$`.
-    public static func isValidName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...63).contains(bytes.count), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]) else {
-            return false
-        }
-        return bytes.allSatisfy {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
-                || $0 == UInt8(ascii: "-")
-        }
-    }
+    public static func isValidName(_ name: String) -> Bool { NameSyntax.isValidName(name) }
 
     /// The compartment configuration of `version` of this function.
     public func imageDescriptor(version: Int) -> ImageDescriptor {

@@ -62,6 +62,25 @@ final class GroupCommit<Context>: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` in the next batch, blocking the calling thread until the batch has committed.
+    /// For callers on threads that may block (a guest's worker thread), never an event loop.
+    func performAndWait<T>(_ body: @escaping (Database, Context) throws -> T) throws -> T {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        var failure: (any Error)?
+        submit(
+            Operation(
+                body: { db, context in box.value = try body(db, context) },
+                done: { error in
+                    failure = error
+                    done.signal()
+                }))
+        done.wait()
+        if let failure { throw failure }
+        guard let value = box.value else { throw DatabaseError(message: "the operation produced no value") }
+        return value
+    }
+
     /// Ends the thread after the operations already submitted; later ones fail at once.
     /// - Parameter wait: whether to return only once the thread has committed them (at most 10 s).
     func stop(wait: Bool) {

@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import Sandbox
+public import Sandbox
 import Synchronization
 
 /// The function registry: deploys archives into immutable versions, keeps their images, tracks
@@ -24,6 +24,8 @@ public final class FunctionRegistry: Sendable {
     public let images: any ImageStore
     /// The durable queue of async activations and the claims of schedule ticks.
     public let queue: any AsyncQueueStore
+    /// The key-value stores of `capabilities.kv`.
+    public let keyValue: any KeyValueStore
     public let limits: ArchiveLimits
     private let logger: Logger
     /// Digests between "image stored" and "version committed", which removal must not collect.
@@ -32,8 +34,9 @@ public final class FunctionRegistry: Sendable {
     /// Assembles a registry from its stores (the seam for other backends).
     public init(
         functions: any FunctionStore, images: any ImageStore, activations: ActivationLog, queue: any AsyncQueueStore,
-        limits: ArchiveLimits, logger: Logger
+        keyValue: any KeyValueStore, limits: ArchiveLimits, logger: Logger
     ) {
+        self.keyValue = keyValue
         self.functions = functions
         self.images = images
         self.queue = queue
@@ -47,7 +50,7 @@ public final class FunctionRegistry: Sendable {
     /// - Throws: `RegistryError` (`unavailable`) when the directory or database cannot be opened.
     public static func open(
         directory: String, limits: ArchiveLimits = .init(), activationLimits: ActivationLimits = .init(),
-        logger: Logger
+        kvQuota: Int = KeyValueRules.defaultQuotaBytes, logger: Logger
     ) throws -> FunctionRegistry {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -65,7 +68,9 @@ public final class FunctionRegistry: Sendable {
         let log = ActivationLog(store: store, limits: activationLimits, logger: logger)
         return FunctionRegistry(
             functions: store, images: images, activations: log,
-            queue: SQLiteAsyncQueue(store: store, limits: activationLimits), limits: limits, logger: logger)
+            queue: SQLiteAsyncQueue(store: store, limits: activationLimits),
+            keyValue: try SQLiteKeyValueStore(path: directory + "/kv.sqlite", quotaBytes: kvQuota), limits: limits,
+            logger: logger)
     }
 
     // MARK: - Deploy
@@ -186,6 +191,7 @@ public final class FunctionRegistry: Sendable {
     public func close() {
         activations.close()
         queue.close()
+        keyValue.close()
         functions.close()
     }
 }

@@ -9,17 +9,7 @@ public final class SQLiteFunctionStore: FunctionStore, ActivationStore {
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws(RegistryError) {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        do {
-            database = try DatabasePool(path: path, configuration: configuration)
-            try RegistrySchema.migrator.migrate(database)
-        } catch {
-            throw .storage("cannot open the registry database \(path): \(error)")
-        }
+        database = try DurableDatabase.open(path: path, migrator: RegistrySchema.migrator, what: "registry")
     }
 
     public func close() {

@@ -4,12 +4,17 @@ public enum CapabilityObject: Sendable {
     case file(CapFile)
     /// The response of a CAP-Call, readable through its handle.
     case callResponse(status: Int, body: [UInt8])
+    /// The response of an outbound HTTP request: status and headers through `http_status` and
+    /// `http_header`, the body through `cap_len` / `cap_read`.
+    case httpResponse(status: Int, headers: [HTTPField], body: [UInt8])
+    /// Bytes a key-value store answered: a value (`kv_get`) or a list of keys (`kv_keys`).
+    case storeValue([UInt8])
 
     /// The object's bytes (shared, not copied): the address space its capabilities range over.
     public var bytes: [UInt8] {
         switch self {
         case .file(let file): file.bytes
-        case .callResponse(_, let body): body
+        case .callResponse(_, let body), .httpResponse(_, _, let body), .storeValue(let body): body
         }
     }
 
@@ -17,7 +22,8 @@ public enum CapabilityObject: Sendable {
     public var rootCapability: Capability {
         switch self {
         case .file(let file): file.capability
-        case .callResponse(_, let body): .root(base: 0, length: UInt64(body.count), permissions: .load)
+        case .callResponse(_, let body), .httpResponse(_, _, let body), .storeValue(let body):
+            .root(base: 0, length: UInt64(body.count), permissions: .load)
         }
     }
 

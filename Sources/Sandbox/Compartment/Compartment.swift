@@ -35,12 +35,18 @@ public final class Compartment: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - id: The compartment's id, unique in the process (`GET /cvms`).
-    ///   - callHandler: Answers the `call` hostcall (CAP-Calls); nil refuses every call as not granted.
+    ///   - services: What the hostcalls reach outside the compartment (CAP-Calls, outbound HTTP,
+    ///     key-value stores); a missing one answers as not available.
     /// - Throws: `InvocationFailure`: `function_trap` when instantiation or `iv_init` traps, `function_error`
     ///   when `iv_init` returns non-zero, the entry has the wrong signature or the initial memory exceeds
     ///   the ceiling, `timeout` when `iv_init` runs past the timeout, `capability_fault` for a fault in
     ///   `iv_init`.
-    public init(image: CompartmentImage, id: UInt64, callHandler: (any CallHandler)?) throws(InvocationFailure) {
+    public convenience init(image: CompartmentImage, id: UInt64, callHandler: (any CallHandler)?) throws(InvocationFailure) {
+        try self.init(image: image, id: id, services: HostServices(calls: callHandler))
+    }
+
+    /// Creates a pre-sealed compartment of `image` whose hostcalls reach `services`.
+    public init(image: CompartmentImage, id: UInt64, services: HostServices) throws(InvocationFailure) {
         let intravisor = image.intravisor
         let timeout = image.descriptor.limits.timeout
         self.id = id
@@ -48,7 +54,7 @@ public final class Compartment: @unchecked Sendable {
         let store = Store(engine: intravisor.engine)
         store.resourceLimiter = image.ceiling
         self.store = store
-        let context = HostcallContext(image: image, callHandler: callHandler)
+        let context = HostcallContext(image: image, services: services)
         self.hostContext = context
         var stack = ExecutionStack(engine: intravisor.engine)
         context.begin(

@@ -1,13 +1,17 @@
 import WasmKit
 
 /// The `intravisor` module (SPEC "Guest ABIs", `iv`). Returnable errors are negative: -1 not granted,
-/// -2 not found, -3 too large (or out of range), -4 callee failed. Faults are thrown and end the invocation.
+/// -2 not found, -3 too large (or out of range), -4 callee failed (v2: also an outbound request that failed),
+/// -5 limit reached, -6 invalid argument, -7 conflict. Faults are thrown and end the invocation.
 extension HostcallContext {
     enum ErrorCode {
         static let notGranted: Int32 = -1
         static let notFound: Int32 = -2
         static let tooLarge: Int32 = -3
         static let calleeFailed: Int32 = -4
+        static let limitReached: Int32 = -5
+        static let invalidArgument: Int32 = -6
+        static let conflict: Int32 = -7
     }
 
     func requestLength() throws(HostcallInterruption) -> Int32 {
@@ -147,7 +151,7 @@ extension HostcallContext {
         try checkDeadline()
         let function = try string(name, nameLength)
         let requestBody = try bytes(source, length)
-        guard image.descriptor.grants.invoke.contains(function), let callHandler else { return ErrorCode.notGranted }
+        guard image.descriptor.grants.invoke.contains(function), let callHandler = services.calls else { return ErrorCode.notGranted }
         switch callHandler.call(function: function, body: requestBody, caller: image.descriptor, deadline: deadline) {
         case .notFound:
             return ErrorCode.notFound
@@ -171,7 +175,7 @@ extension HostcallContext {
     }
 
     /// The object and capability behind a handle; an unknown or dropped handle is a `tag` fault.
-    private func lookup(_ handle: Int32) throws(HostcallInterruption) -> (CapabilityObject, Capability) {
+    func lookup(_ handle: Int32) throws(HostcallInterruption) -> (CapabilityObject, Capability) {
         do {
             return try table.lookup(handle)
         } catch {

@@ -8,7 +8,7 @@ import WasmKit
 /// any byte is touched, so a bad pointer is a `bounds` fault, never a host crash.
 final class HostcallContext {
     let image: CompartmentImage
-    let callHandler: (any CallHandler)?
+    let services: HostServices
 
     /// The compartment's linear memory, bound right after instantiation.
     var memory: Memory?
@@ -27,6 +27,8 @@ final class HostcallContext {
     var logs: [UInt8] = []
     var logsTruncated = false
     var stdinOffset = 0
+    /// Outbound HTTP requests made in this invocation (at most ``maxHTTPRequests``).
+    var httpRequests = 0
     var table = CapabilityTable()
     /// WASI descriptors of opened CAP-Files (fd >= `WASIFiles.firstFileDescriptor`).
     var openFiles: [Int32: WASIOpenFile] = [:]
@@ -38,10 +40,13 @@ final class HostcallContext {
     static let logTruncationMarker = Array("\n[log truncated]\n".utf8)
     static let maxHeaders = 100
     static let maxHeaderBytes = 64 << 10
+    static let maxHTTPRequests = 16
+    /// The most bytes of an outbound request or response body (SPEC: 6 MiB each).
+    static let maxOutboundBodyBytes = 6 << 20
 
-    init(image: CompartmentImage, callHandler: (any CallHandler)?) {
+    init(image: CompartmentImage, services: HostServices) {
         self.image = image
-        self.callHandler = callHandler
+        self.services = services
         self.dataCapability = Capability.root(base: 0, length: 0, permissions: .data)
     }
 
@@ -57,6 +62,7 @@ final class HostcallContext {
         logs = []
         logsTruncated = false
         stdinOffset = 0
+        httpRequests = 0
         table.removeAll()
         if !openFiles.isEmpty { openFiles.removeAll() }
         nextFileDescriptor = WASIFiles.firstFileDescriptor

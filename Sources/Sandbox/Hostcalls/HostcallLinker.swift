@@ -47,6 +47,15 @@ enum HostcallLinker {
         case "cap_drop": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.capDrop(s32(a[0]))) }
         case "call": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.call(name: u32(a[0]), nameLength: u32(a[1]), source: u32(a[2]), length: u32(a[3]))) }
         case "call_status": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.callStatus(s32(a[0]))) }
+        case "http_request": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.httpRequest(block: u32(a[0]), blockLength: u32(a[1]), body: u32(a[2]), bodyLength: u32(a[3]))) }
+        case "http_status": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.httpStatus(s32(a[0]))) }
+        case "http_header": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.httpHeader(handle: s32(a[0]), name: u32(a[1]), nameLength: u32(a[2]), destination: u32(a[3]), length: u32(a[4]))) }
+        case "kv_get": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.kvGet(store: u32(a[0]), storeLength: u32(a[1]), key: u32(a[2]), keyLength: u32(a[3]))) }
+        case "kv_set": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.kvSet(store: u32(a[0]), storeLength: u32(a[1]), key: u32(a[2]), keyLength: u32(a[3]), value: u32(a[4]), valueLength: u32(a[5]))) }
+        case "kv_delete": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.kvDelete(store: u32(a[0]), storeLength: u32(a[1]), key: u32(a[2]), keyLength: u32(a[3]))) }
+        case "kv_incr": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.kvIncrement(store: u32(a[0]), storeLength: u32(a[1]), key: u32(a[2]), keyLength: u32(a[3]), delta: s64(a[4]), out: u32(a[5]))) }
+        case "kv_cas": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.kvCompareAndSwap(store: u32(a[0]), storeLength: u32(a[1]), key: u32(a[2]), keyLength: u32(a[3]), expected: u32(a[4]), expectedLength: s32(a[5]), value: u32(a[6]), valueLength: u32(a[7]))) }
+        case "kv_keys": return { [unowned(unsafe) c] _, a, r in r[0] = ret(try c.kvKeys(store: u32(a[0]), storeLength: u32(a[1]), prefix: u32(a[2]), prefixLength: u32(a[3]), limit: s32(a[4]))) }
         default: preconditionFailure("intravisor.\(name) passed the image's signature check but has no implementation")
         }
     }

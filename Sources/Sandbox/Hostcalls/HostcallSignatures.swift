@@ -10,7 +10,7 @@ enum HostcallSignatures {
         FunctionType(parameters: parameters, results: results)
     }
 
-    /// `intravisor` imports (SPEC "Guest ABIs", `iv`).
+    /// `intravisor` imports (SPEC "Guest ABIs", `iv`; v2 also for `wasi` modules, see ``isAvailableToWASI(_:)``).
     static let intravisor: [String: FunctionType] = [
         "request_len": type([], [.i32]),
         "request_read": type([.i32, .i32, .i32], [.i32]),
@@ -27,7 +27,22 @@ enum HostcallSignatures {
         "cap_drop": type([.i32], [.i32]),
         "call": type([.i32, .i32, .i32, .i32], [.i32]),
         "call_status": type([.i32], [.i32]),
+        "http_request": type([.i32, .i32, .i32, .i32], [.i32]),
+        "http_status": type([.i32], [.i32]),
+        "http_header": type([.i32, .i32, .i32, .i32, .i32], [.i32]),
+        "kv_get": type([.i32, .i32, .i32, .i32], [.i32]),
+        "kv_set": type([.i32, .i32, .i32, .i32, .i32, .i32], [.i32]),
+        "kv_delete": type([.i32, .i32, .i32, .i32], [.i32]),
+        "kv_incr": type([.i32, .i32, .i32, .i32, .i64, .i32], [.i32]),
+        "kv_cas": type([.i32, .i32, .i32, .i32, .i32, .i32, .i32, .i32], [.i32]),
+        "kv_keys": type([.i32, .i32, .i32, .i32, .i32], [.i32]),
     ]
+
+    /// Whether a `wasi` module may import `intravisor.name` (v2): all but `request_*` and
+    /// `response_*`, since its request and response are stdin and stdout.
+    static func isAvailableToWASI(_ name: String) -> Bool {
+        !name.hasPrefix("request_") && !name.hasPrefix("response_")
+    }
 
     /// Every WASI preview 1 function; those the checked layer does not implement answer `ENOSYS`.
     static let wasi: [String: FunctionType] = {
@@ -61,6 +76,7 @@ enum HostcallSignatures {
     static func signature(module: String, name: String, abi: GuestABI) -> FunctionType? {
         switch (abi, module) {
         case (.iv, intravisorModule): intravisor[name]
+        case (.wasi, intravisorModule): isAvailableToWASI(name) ? intravisor[name] : nil
         case (.wasi, wasiModule): wasi[name]
         default: nil
         }

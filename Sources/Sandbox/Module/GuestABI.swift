@@ -18,12 +18,21 @@ public struct Grants: Sendable, Equatable, Hashable {
     public var files: [String]
     /// Functions this one may call through CAP-Calls.
     public var invoke: [String]
+    /// Where outbound HTTP requests may go (v2 `capabilities.http`).
+    public var http: [HTTPGrant]
+    /// Key-value stores this function may read and write (v2 `capabilities.kv`).
+    public var kv: [String]
 
-    public init(clock: Bool = false, random: Bool = false, files: [String] = [], invoke: [String] = []) {
+    public init(
+        clock: Bool = false, random: Bool = false, files: [String] = [], invoke: [String] = [],
+        http: [HTTPGrant] = [], kv: [String] = []
+    ) {
         self.clock = clock
         self.random = random
         self.files = files
         self.invoke = invoke
+        self.http = http
+        self.kv = kv
     }
 
     /// Nothing granted.

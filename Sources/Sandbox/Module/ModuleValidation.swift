@@ -5,7 +5,7 @@
 public enum ModuleValidation {
     /// The grant an `intravisor` import needs.
     enum Requirement: Sendable {
-        case always, clock, random, files, invoke
+        case always, clock, random, files, invoke, http, kv
 
         func isMet(by grants: Grants) -> Bool {
             switch self {
@@ -14,6 +14,21 @@ public enum ModuleValidation {
             case .random: grants.random
             case .files: !grants.files.isEmpty
             case .invoke: !grants.invoke.isEmpty
+            case .http: !grants.http.isEmpty
+            case .kv: !grants.kv.isEmpty
+            }
+        }
+
+        /// The manifest key that grants it.
+        var key: String {
+            switch self {
+            case .always: "none"
+            case .clock: "capabilities.clock"
+            case .random: "capabilities.random"
+            case .files: "capabilities.files"
+            case .invoke: "capabilities.invoke"
+            case .http: "capabilities.http"
+            case .kv: "capabilities.kv"
             }
         }
     }
@@ -24,6 +39,8 @@ public enum ModuleValidation {
         "response_header": .always, "log": .always, "clock_ns": .clock, "random": .random,
         "cap_open": .files, "cap_len": .always, "cap_read": .always, "cap_restrict": .always,
         "cap_drop": .always, "call": .invoke, "call_status": .always,
+        "http_request": .http, "http_status": .http, "http_header": .http,
+        "kv_get": .kv, "kv_set": .kv, "kv_delete": .kv, "kv_incr": .kv, "kv_cas": .kv, "kv_keys": .kv,
     ]
 
     /// Validates `bytes` as a module for `abi` under `grants`.
@@ -43,13 +60,18 @@ public enum ModuleValidation {
                     .invalidFunction, "import \(entry.module).\(entry.name) is not a function; only function imports are provided")
             }
             switch (abi, entry.module) {
-            case (.iv, "intravisor"):
+            case (.iv, "intravisor"), (.wasi, "intravisor"):
+                if abi == .wasi, !HostcallSignatures.isAvailableToWASI(entry.name) {
+                    throw SandboxError(
+                        .invalidFunction,
+                        "import intravisor.\(entry.name) is not available under abi wasi (its request and response are stdin and stdout)")
+                }
                 guard let needs = intravisorImports[entry.name] else {
                     throw SandboxError(.invalidFunction, "unknown import intravisor.\(entry.name)")
                 }
                 if !needs.isMet(by: grants) {
                     throw SandboxError(
-                        .invalidFunction, "import intravisor.\(entry.name) needs a capability the manifest does not grant")
+                        .invalidFunction, "import intravisor.\(entry.name) needs a capability the manifest does not grant (\(needs.key))")
                 }
             case (.wasi, "wasi_snapshot_preview1"):
                 guard HostcallSignatures.wasi[entry.name] != nil else {

@@ -28,6 +28,14 @@ final class SchedulerMetrics: Sendable {
         var retries: [String: CoreMetrics.Counter] = [:]
         var dead: [String: CoreMetrics.Counter] = [:]
         var depths: [String: CoreMetrics.Gauge] = [:]
+        var pairs: [PairKey: CoreMetrics.Counter] = [:]
+    }
+
+    /// A counter with two labels: its name and both label values.
+    private struct PairKey: Hashable {
+        var label: String
+        var first: String
+        var second: String
     }
 
     private let handles = AdaptiveLock(Handles())
@@ -129,6 +137,18 @@ final class SchedulerMetrics: Sendable {
         for (gauge, depth) in gauges { gauge.record(depth) }
     }
 
+    /// `faas_http_requests_total{function,result}`: outbound requests, by what became of them
+    /// (`ok`, `refused`, `too_large`, `failed`, `not_granted`, `invalid`, `limit`).
+    func httpRequest(function: String, result: String) {
+        pair("faas_http_requests_total", ("function", function), ("result", result)).increment()
+    }
+
+    /// `faas_kv_operations_total{op,result}`: key-value operations of guests (`ok`, `not_found`,
+    /// `conflict`, `invalid`, `too_large`, `quota`, `unavailable`, `not_granted`).
+    func keyValueOperation(_ operation: String, result: String) {
+        pair("faas_kv_operations_total", ("op", operation), ("result", result)).increment()
+    }
+
     /// Everything, in the Prometheus text format.
     func prometheusText() -> String {
         registry.emitToString()
@@ -141,6 +161,16 @@ final class SchedulerMetrics: Sendable {
             if let timer = handles[keyPath: path][function] { return timer }
             let made = CoreMetrics.Timer(label: label, dimensions: [("function", function)], factory: factory)
             handles[keyPath: path][function] = made
+            return made
+        }
+    }
+
+    private func pair(_ label: String, _ first: (String, String), _ second: (String, String)) -> CoreMetrics.Counter {
+        let key = PairKey(label: label, first: first.1, second: second.1)
+        return handles.withLock { handles in
+            if let counter = handles.pairs[key] { return counter }
+            let made = CoreMetrics.Counter(label: label, dimensions: [first, second], factory: factory)
+            handles.pairs[key] = made
             return made
         }
     }

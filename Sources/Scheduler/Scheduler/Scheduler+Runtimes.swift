@@ -118,7 +118,7 @@ extension Scheduler {
             throw .unavailable("the platform's compartment budget is exhausted")
         }
         do {
-            let compartment = try Compartment(image: runtime.image, id: id, callHandler: self)
+            let compartment = try Compartment(image: runtime.image, id: id, services: hostServices)
             let handle = CompartmentHandle(
                 compartment: compartment, id: id, function: runtime.function, version: runtime.version)
             state.withLock { state in state.liveMemoryBytes += handle.memoryBytes - reservation }

@@ -24,12 +24,15 @@ public final class Scheduler: Sendable {
     let logger: Logger
     let clock: any SchedulerClock
     let workers: WorkerPool
-    let metrics = SchedulerMetrics()
+    let metrics: SchedulerMetrics
     let state = AdaptiveLock(State())
     /// Registry reads and writes (SQLite, image files) happen here, off the cooperative pool and
     /// off the worker threads that run guests.
     public let io = DispatchQueue(label: "faas.scheduler.io", attributes: .concurrent)
     let reaperTask = Mutex<Task<Void, Never>?>(nil)
+    /// Outbound HTTP and key-value stores as compartments reach them (CAP-Calls are `self`).
+    let guestHTTP: GuestHTTP?
+    let guestKeyValue: GuestKeyValue
 
     struct State {
         var functions: [String: FunctionState] = [:]
@@ -58,7 +61,17 @@ public final class Scheduler: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        self.workers = WorkerPool(size: configuration.workerThreads)
+        let workers = WorkerPool(size: configuration.workerThreads)
+        let metrics = SchedulerMetrics()
+        self.workers = workers
+        self.metrics = metrics
+        guestHTTP = configuration.outbound.map { GuestHTTP(client: $0, workers: workers, metrics: metrics) }
+        guestKeyValue = GuestKeyValue(store: registry.keyValue, workers: workers, metrics: metrics)
+    }
+
+    /// What a new compartment's hostcalls reach.
+    var hostServices: HostServices {
+        HostServices(calls: self, http: guestHTTP, kv: guestKeyValue)
     }
 
     /// Loads every function's current version, prewarms its pool and starts the keep-alive reaper.

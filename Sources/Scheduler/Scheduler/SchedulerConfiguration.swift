@@ -1,3 +1,4 @@
+public import Sandbox
 import Foundation
 /// How the scheduler runs, built once from the server's flags and environment.
 public struct SchedulerConfiguration: Sendable {
@@ -14,6 +15,8 @@ public struct SchedulerConfiguration: Sendable {
     public var maxCallDepth: Int
     /// This node's name in activation records and leases (`faas serve --node`). Default: the host name.
     public var node: String
+    /// The client of outbound HTTP requests (`capabilities.http`); nil: every request fails (-4).
+    public var outbound: (any OutboundHTTP)?
 
     public init(
         workerThreads: Int = SchedulerConfiguration.defaultWorkerThreads,
@@ -21,7 +24,8 @@ public struct SchedulerConfiguration: Sendable {
         maxMemoryBytes: Int = 8 << 30,
         reapInterval: Duration = .seconds(1),
         maxCallDepth: Int = 8,
-        node: String = SchedulerConfiguration.defaultNode
+        node: String = SchedulerConfiguration.defaultNode,
+        outbound: (any OutboundHTTP)? = nil
     ) {
         self.workerThreads = workerThreads
         self.maxCompartments = maxCompartments
@@ -29,6 +33,7 @@ public struct SchedulerConfiguration: Sendable {
         self.reapInterval = reapInterval
         self.maxCallDepth = maxCallDepth
         self.node = node
+        self.outbound = outbound
     }
 
     /// The host name.

@@ -1,16 +1,23 @@
-import Foundation
+public import Foundation
 import Registry
 import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A fixed set of threads that run guest code, fed from async code.
+/// Threads that run guest code, fed from async code, with one *slot* per core.
 ///
 /// Guest execution blocks a thread for as long as the guest runs, so it never runs on the
 /// cooperative pool or an event loop. Jobs are queued per fairness key (a function name) and the
 /// threads take keys round-robin, so that a burst from one function — a fault storm, a flood of
 /// calls — cannot starve the others.
+///
+/// At most ``size`` threads run guest code at once: each holds a slot. A guest that waits on the
+/// network (an outbound request, a durable write) gives its slot back for the wait with
+/// ``blocking(_:)`` and takes one again before it runs on, the way Go's runtime hands off a
+/// processor around a blocking system call: the freed slot runs queued work, on an idle thread or
+/// on one started for it (at most ``maxExtraThreads`` beyond ``size``; extras end after a while
+/// idle). A returning guest gets the next freed slot before any new job, in order of return.
 ///
 /// A thread that finds no work looks again for a short while (``spin``, yielding the core
 /// meanwhile) before it sleeps: under load the next job usually arrives within microseconds, and
@@ -28,30 +35,51 @@ public final class WorkerPool: @unchecked Sendable {
     private var ringIndex = 0
     private var pending = 0
     private var stopping = false
-    private var threads: [Thread] = []
+    private var liveThreads = 0
     private var idleThreads = 0
-    private var exited = 0
+    /// Slots held: threads running a job and not inside ``blocking(_:)``. Never above ``size``.
+    private var running = 0
+    /// Guests back from a wait, each waiting for a slot to be handed to it, oldest first.
+    private var returning: [DispatchSemaphore] = []
+    private var nextIndex = 0
 
-    /// The number of threads.
+    /// The number of slots: threads running guest code at once.
     public let size: Int
+    /// Threads that may exist beyond ``size`` while guests wait in ``blocking(_:)``.
+    public let maxExtraThreads: Int
     /// How long an idle thread looks for new work before it sleeps.
     public let spin: Duration
+    /// How long a thread beyond ``size`` stays idle before it ends.
+    public let extraIdleTime: TimeInterval
+    private let name: String
 
     /// Starts `size` threads (at least one).
-    public init(size: Int, name: String = "faas-worker", spin: Duration = .microseconds(50)) {
+    public init(
+        size: Int, name: String = "faas-worker", spin: Duration = .microseconds(50), maxExtraThreads: Int = 256,
+        extraIdleTime: TimeInterval = 10
+    ) {
         self.size = max(1, size)
         self.spin = spin
-        for index in 0..<self.size {
-            let threadName = "\(name)-\(index)"
-            let thread = Thread { [unowned self] in
-                ThreadName.setCurrent(threadName)
-                self.loop()
-            }
-            thread.name = threadName
-            thread.stackSize = 8 << 20
-            threads.append(thread)
-            thread.start()
+        self.name = name
+        self.maxExtraThreads = max(0, maxExtraThreads)
+        self.extraIdleTime = extraIdleTime
+        condition.lock()
+        for _ in 0..<self.size { startThread() }
+        condition.unlock()
+    }
+
+    /// Starts one more thread. Called with the lock held.
+    private func startThread() {
+        let threadName = "\(name)-\(nextIndex)"
+        nextIndex += 1
+        liveThreads += 1
+        let thread = Thread { [unowned self] in
+            ThreadName.setCurrent(threadName)
+            self.loop()
         }
+        thread.name = threadName
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 
     /// Queues `job` under `key`. Jobs with one key run in order of submission relative to each
@@ -71,7 +99,7 @@ public final class WorkerPool: @unchecked Sendable {
         }
         pending += 1
         queued.store(pending, ordering: .relaxed)
-        let wake = idleThreads > 0 && looking == 0
+        let wake = running < size && idleThreads > 0 && looking == 0
         condition.unlock()
         if wake { condition.signal() }
     }
@@ -81,6 +109,49 @@ public final class WorkerPool: @unchecked Sendable {
         await withCheckedContinuation { continuation in
             submit(key: key) { continuation.resume(returning: body()) }
         }
+    }
+
+    /// Runs `body`, a wait that uses no CPU (the network, a commit), with this thread's slot given
+    /// back meanwhile; returns once `body` is done and a slot is this thread's again. On a thread
+    /// that is not this pool's, `body` just runs.
+    public func blocking<T>(_ body: () throws -> T) rethrows -> T {
+        guard isCurrentThreadWorker else { return try body() }
+        condition.lock()
+        running -= 1
+        let wake = slotFreed()
+        condition.unlock()
+        if wake { condition.signal() }
+        defer { takeSlot() }
+        return try body()
+    }
+
+    /// Takes a slot after a wait: at once if one is free and no guest returned earlier, else when
+    /// a thread hands one over.
+    private func takeSlot() {
+        condition.lock()
+        if running < size && returning.isEmpty {
+            running += 1
+            condition.unlock()
+            return
+        }
+        let handed = DispatchSemaphore(value: 0)
+        returning.append(handed)
+        condition.unlock()
+        handed.wait()  // the slot was counted for this thread by whoever handed it over
+    }
+
+    /// A slot was just freed (lock held): hand it to a returning guest, or see that a thread runs
+    /// queued work with it. Returns whether to signal an idle thread after unlocking.
+    private func slotFreed() -> Bool {
+        if !returning.isEmpty {
+            running += 1
+            returning.removeFirst().signal()
+            return false
+        }
+        guard pending > 0, looking == 0 else { return false }
+        if idleThreads > 0 { return true }
+        if liveThreads < size + maxExtraThreads && !stopping { startThread() }
+        return false
     }
 
     /// Whether the calling thread is one of this pool's threads.
@@ -102,6 +173,13 @@ public final class WorkerPool: @unchecked Sendable {
         return pending
     }
 
+    /// Threads alive now (``size`` plus the extras started for waiting guests).
+    public var threadCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return liveThreads
+    }
+
     /// Lets queued jobs finish, then ends the threads. Jobs submitted afterwards run inline.
     public func shutdown() {
         condition.lock()
@@ -109,7 +187,7 @@ public final class WorkerPool: @unchecked Sendable {
         condition.unlock()
         condition.broadcast()
         condition.lock()
-        while exited < size {
+        while liveThreads > 0 {
             _ = condition.wait(until: Date(timeIntervalSinceNow: 0.05))
         }
         condition.unlock()
@@ -141,31 +219,49 @@ public final class WorkerPool: @unchecked Sendable {
         pthread_setspecific(Self.owner, Unmanaged.passUnretained(self).toOpaque())
         condition.lock()
         while true {
-            if pending == 0 && !stopping {
+            if !(pending > 0 && running < size) && !stopping {
                 looking += 1
                 condition.unlock()
                 lookForWork()
                 condition.lock()
                 looking -= 1
             }
-            while pending == 0 && !stopping {
+            while !(pending > 0 && running < size) && !(stopping && pending == 0) {
                 idleThreads += 1
-                condition.wait()
+                let woke: Bool
+                if liveThreads > size {
+                    woke = condition.wait(until: Date(timeIntervalSinceNow: extraIdleTime))
+                } else {
+                    condition.wait()
+                    woke = true
+                }
                 idleThreads -= 1
+                if !woke, liveThreads > size, pending == 0, !stopping {
+                    liveThreads -= 1  // an extra thread that no waiting guest needs any more
+                    condition.unlock()
+                    return
+                }
             }
-            if pending == 0 && stopping {
-                exited += 1
+            if pending == 0 {  // and stopping
+                liveThreads -= 1
                 condition.unlock()
                 condition.broadcast()
                 return
             }
             let job = next()
+            running += 1
             // More work than this thread: make sure another thread is on it.
-            let wakeAnother = pending > 0 && idleThreads > 0 && looking == 0
+            let wakeAnother = pending > 0 && running < size && idleThreads > 0 && looking == 0
             condition.unlock()
             if wakeAnother { condition.signal() }
             job?()
             condition.lock()
+            running -= 1
+            // A guest back from a wait goes first; otherwise this thread takes the next job itself.
+            if !returning.isEmpty {
+                running += 1
+                returning.removeFirst().signal()
+            }
         }
     }
 

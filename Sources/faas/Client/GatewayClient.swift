@@ -30,7 +30,12 @@ struct GatewayClient: Sendable {
         var components = URLComponents(url: base, resolvingAgainstBaseURL: false) ?? URLComponents()
         let prefix = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         components.percentEncodedPath = prefix + "/" + segments.map(Self.encodeSegment).joined(separator: "/")
-        if !query.isEmpty { components.queryItems = query }
+        if !query.isEmpty {
+            // Encoded by hand: URLComponents leaves `+` as it is, which the gateway reads as a space.
+            components.percentEncodedQuery = query.map { item in
+                Self.encodeSegment(item.name) + (item.value.map { "=" + Self.encodeSegment($0) } ?? "")
+            }.joined(separator: "&")
+        }
         guard let url = components.url else {
             throw ClientFailure("cannot build a URL from \(base) and \(segments)")
         }
@@ -92,9 +97,12 @@ struct GatewayClient: Sendable {
         return URLSession(configuration: configuration)
     }()
 
+    /// Every byte but the unreserved characters (RFC 3986: letters, digits, `-._~`) is encoded,
+    /// `/` included: a key-value key may hold one and must stay one segment.
     private static func encodeSegment(_ segment: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#")
-        return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment
+        segment.addingPercentEncoding(withAllowedCharacters: unreserved) ?? segment
     }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

@@ -36,7 +36,7 @@ struct Invoke: AsyncParsableCommand {
     var method = "POST"
 
     func run() async throws {
-        let body = try requestBody()
+        let body = try RequestBody.read(data)
         var headers: [String: String] = [:]
         if async { headers["X-Faas-Async"] = "true" }
         if let idempotencyKey {
@@ -60,17 +60,5 @@ struct Invoke: AsyncParsableCommand {
         } else {
             Output.raw(answer.body)
         }
-    }
-
-    private func requestBody() throws -> Data {
-        guard let data else {
-            return FileHandle.standardInput.readDataToEndOfFile()
-        }
-        guard data.hasPrefix("@") else { return Data(data.utf8) }
-        let path = String(data.dropFirst())
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
-        }
-        return contents
     }
 }

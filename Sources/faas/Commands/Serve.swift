@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import Sandbox
 import Scheduler
 
 struct Serve: AsyncParsableCommand {
@@ -40,6 +41,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "One info line per request: on or off (on by default; --log-level above info also stops it).")
     var accessLog = "on"
 
+    @Option(help: "The most bytes of keys and values one key-value store holds (bytes, or with Ki, Mi, Gi).")
+    var kvQuota = "256Mi"
+
     @Option(help: "Threads that run guest code (default: one per core).")
     var workers: Int = SchedulerConfiguration.defaultWorkerThreads
 
@@ -54,10 +58,24 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("refusing to listen on \(host) without a token; set --token (or FAAS_TOKEN) or pass --insecure")
         }
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024") }
+        guard Self.bytes(kvQuota) != nil else {
+            throw ValidationError("--kv-quota must be a size such as 256Mi, 1Gi or 65536")
+        }
         guard accessLog == "on" || accessLog == "off" else { throw ValidationError("--access-log must be on or off") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+    }
+
+    /// A size in bytes: digits, optionally followed by Ki, Mi or Gi.
+    static func bytes(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let count = Int(text.dropLast(2)), count > 0 else { return nil }
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: scale)
+            return overflow ? nil : bytes
+        }
+        return Int(text).flatMap { $0 > 0 ? $0 : nil }
     }
 
     func run() async throws {
@@ -79,7 +97,8 @@ struct Serve: AsyncParsableCommand {
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
             logger: logger, workerThreads: workers,
             node: node ?? environment["FAAS_NODE"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? "\(SchedulerConfiguration.defaultNode):\(port)")
+                ?? "\(SchedulerConfiguration.defaultNode):\(port)",
+            kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes)
         let platform = try await PlatformFactory.make(options)
         if examples {
             guard let directory = ExampleDeployer.locate() else {

@@ -1,3 +1,4 @@
+import Egress
 import Gateway
 import Logging
 import Registry
@@ -13,16 +14,20 @@ struct ServeOptions: Sendable {
     var workerThreads = SchedulerConfiguration.defaultWorkerThreads
     /// This node's name in activation records and leases.
     var node = SchedulerConfiguration.defaultNode
+    /// The most bytes of keys and values one key-value store may hold.
+    var kvQuota = KeyValueRules.defaultQuotaBytes
 }
 
 /// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
 /// monitor, and the scheduler over both, with every current function loaded and prewarmed.
 enum PlatformFactory {
     static func make(_ options: ServeOptions) async throws -> any FunctionPlatform {
-        let registry = try FunctionRegistry.open(directory: options.dataDirectory, logger: options.logger)
+        let registry = try FunctionRegistry.open(
+            directory: options.dataDirectory, kvQuota: options.kvQuota, logger: options.logger)
         let scheduler = Scheduler(
             registry: registry, intravisor: Intravisor(),
-            configuration: SchedulerConfiguration(workerThreads: options.workerThreads, node: options.node),
+            configuration: SchedulerConfiguration(
+                workerThreads: options.workerThreads, node: options.node, outbound: CurlClient()),
             logger: options.logger.with(label: "faas.scheduler"))
         await scheduler.start()
         let runner = AsyncRunner(scheduler: scheduler, logger: options.logger.with(label: "faas.async"))

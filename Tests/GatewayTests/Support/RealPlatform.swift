@@ -16,11 +16,13 @@ struct RealPlatform: Sendable {
     /// One monitor for the whole test process: its fuel calibration runs once.
     static let intravisor = Intravisor()
 
-    static func make(configuration: SchedulerConfiguration = .init(workerThreads: 2)) async throws -> RealPlatform {
+    static func make(
+        configuration: SchedulerConfiguration = .init(workerThreads: 2), kvQuota: Int = KeyValueRules.defaultQuotaBytes
+    ) async throws -> RealPlatform {
         let directory = NSTemporaryDirectory() + "faas-gateway-\(UUID().uuidString)"
         var logger = Logger(label: "faas.test")
         logger.logLevel = .warning
-        let registry = try FunctionRegistry.open(directory: directory, logger: logger)
+        let registry = try FunctionRegistry.open(directory: directory, kvQuota: kvQuota, logger: logger)
         let scheduler = Scheduler(
             registry: registry, intravisor: intravisor, configuration: configuration, logger: logger)
         await scheduler.start()

@@ -30,8 +30,12 @@ struct TestGateway: Sendable {
         return backend
     }
 
-    static func start(_ adjust: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> TestGateway {
-        let backend = try await standardPlatform()
+    /// A gateway over `backend` (by default ``standardPlatform()``).
+    static func start(
+        _ adjust: (inout GatewayConfiguration) -> Void = { _ in },
+        backend makeBackend: () async throws -> RealPlatform = standardPlatform
+    ) async throws -> TestGateway {
+        let backend = try await makeBackend()
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.shutdownGrace = .seconds(10)
@@ -51,9 +55,11 @@ struct TestGateway: Sendable {
 
     /// Runs `body` against a fresh gateway and shuts it (and its platform) down afterwards.
     static func with<T>(
-        _ adjust: (inout GatewayConfiguration) -> Void = { _ in }, _ body: (TestGateway) async throws -> T
+        _ adjust: (inout GatewayConfiguration) -> Void = { _ in },
+        backend makeBackend: () async throws -> RealPlatform = standardPlatform,
+        _ body: (TestGateway) async throws -> T
     ) async throws -> T {
-        let gateway = try await start(adjust)
+        let gateway = try await start(adjust, backend: makeBackend)
         do {
             let result = try await body(gateway)
             await gateway.stop()
