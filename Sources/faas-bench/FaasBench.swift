@@ -8,7 +8,7 @@ struct FaasBench: AsyncParsableCommand {
         abstract: "Benchmarks of cvmfaas (build with -c release).",
         subcommands: [
             SandboxBenchmark.self, RegistryBench.self, ActivationBench.self, SchedulerBenchmark.self, AsyncBenchmark.self,
-            NIOHelloServer.self, KeyValueBench.self,
+            NIOHelloServer.self, KeyValueBench.self, EgressBench.self,
         ]
     )
 }
