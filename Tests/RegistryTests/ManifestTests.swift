@@ -120,6 +120,11 @@ import Testing
         ("name: hello\nmodule: a.wasm\ncapabilities: { files: [../etc] }\n", "capabilities.files"),
         ("name: hello\nmodule: a.wasm\ncapabilities: { invoke: [Bad] }\n", "capabilities.invoke"),
         ("name: hello\nmodule: a.wasm\ncapabilities: { clock: yes-please }\n", "capabilities.clock"),
+        ("name: hello\nmodule: a.wasm\ncapabilities: { http: [\"https://api.example.com/v1\"] }\n", "https://api.example.com/v1"),
+        ("name: hello\nmodule: a.wasm\ncapabilities: { http: [\"ftp://example.com\"] }\n", "capabilities.http"),
+        ("name: hello\nmodule: a.wasm\ncapabilities: { http: [\"https://u@example.com\"] }\n", "user info"),
+        ("name: hello\nmodule: a.wasm\ncapabilities: { http: \"https://example.com\" }\n", "capabilities.http"),
+        ("name: hello\nmodule: a.wasm\ncapabilities: { kv: [Counters] }\n", "capabilities.kv"),
         ("name: hello\nmodule: a.wasm\nname: again\n", "'name'"),
         ("name: hello\nmodule: ../a.wasm\n", "'module'"),
     ]
@@ -129,6 +134,17 @@ import Testing
         let error = #expect(throws: RegistryError.self) { try Manifest.parse(yaml: yaml) }
         #expect(error?.code == .invalidFunction)
         #expect(error?.message.contains(named) == true, "message: \(error?.message ?? "-")")
+    }
+
+    @Test func httpAndKeyValueGrantsRoundTripAndLeaveV1DigestsAlone() throws {
+        let plain = try Manifest.parse(yaml: Fixtures.manifest())
+        #expect(!String(decoding: try plain.canonicalJSON(), as: UTF8.self).contains("http"))
+        let yaml = Fixtures.manifest(extra: "capabilities: { http: [\"https://*.example.com\", \"http://127.0.0.1:*\"], kv: [counters] }\n")
+        let manifest = try Manifest.parse(yaml: yaml)
+        #expect(manifest.capabilities.http.map(\.text) == ["https://*.example.com", "http://127.0.0.1:*"])
+        #expect(manifest.capabilities.kv == ["counters"])
+        let decoded = try JSONDecoder().decode(Manifest.self, from: Data(try manifest.canonicalJSON()))
+        #expect(decoded == manifest)
     }
 
     @Test func roundTripsThroughJSON() throws {

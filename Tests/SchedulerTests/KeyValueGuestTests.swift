@@ -57,6 +57,28 @@ enum KeyValueGuests {
             (i32.const 0)))
         """
 
+    /// An empty body: sets "big" to a value one byte over 1 MiB and answers the code. Any other
+    /// body: sets "k" to "v", then fails (iv_main returns 1).
+    static let setThenFail = """
+        (module
+          (import "intravisor" "request_len" (func $len (result i32)))
+          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+          (import "intravisor" "kv_set" (func $set (param i32 i32 i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 17)
+          (data (i32.const 0) "skbigv-")
+          \(OutboundGuests.number)
+          (func (export "iv_main") (result i32)
+            (local $rc i32)
+            (if (call $len)
+              (then
+                (drop (call $set (i32.const 0) (i32.const 1) (i32.const 1) (i32.const 1) (i32.const 5) (i32.const 1)))
+                (return (i32.const 1))))
+            (local.set $rc (call $set (i32.const 0) (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 1024) (i32.const 1048577)))
+            (drop (call $write (i32.const 6) (i32.const 1)))
+            (call $number (i32.sub (i32.const 0) (local.get $rc)))
+            (i32.const 0)))
+        """
+
     /// kv_set with a value range outside its memory.
     static let outOfBounds = """
         (module
@@ -80,6 +102,14 @@ struct KeyValueGuestTests {
         #expect(text == "0 v1 0 -7 0 5 -6 -1 -6 0 -2 -2 n\nnew\n ")
         // What the guest wrote is in the store the HTTP API reads.
         #expect(try harness.registry.keyValue.get(store: "s", key: Array("new".utf8)) == Array("v3".utf8))
+        // Another function that lists the store sees the same keys: "new" exists now (cas -7) and
+        // "n" was 5 (incr answers 10).
+        try await harness.deploy("kv-twin", wat: KeyValueGuests.probe, settings: ["capabilities:", "  kv: [s]"])
+        let twin = String(decoding: try await harness.invoke("kv-twin").result.get().body, as: UTF8.self)
+        #expect(twin == "0 v1 0 -7 -7 10 -6 -1 -6 0 -2 -2 n\nnew\n ")
+        let metrics = harness.scheduler.prometheusText()
+        #expect(metrics.contains(#"faas_kv_operations_total{op="cas",result="conflict"} 3"#), "\(metrics)")
+        #expect(metrics.contains(#"faas_kv_operations_total{op="get",result="not_granted"} 2"#))
     }
 
     @Test func aStoreNotGrantedCannotBeImported() async throws {
@@ -88,6 +118,21 @@ struct KeyValueGuestTests {
         await #expect(throws: (any Error).self) {
             try await harness.deploy("kv", wat: KeyValueGuests.probe)
         }
+    }
+
+    /// A value over 1 MiB is -3 and stores nothing; a write is kept when the invocation then fails.
+    @Test func bigValuesAreRefusedAndWritesOutliveAFailure() async throws {
+        let harness = try SchedulerHarness()
+        defer { Task { await harness.close() } }
+        try await harness.deploy("writer", wat: KeyValueGuests.setThenFail, settings: ["capabilities:", "  kv: [s]"])
+        #expect(String(decoding: try await harness.invoke("writer").result.get().body, as: UTF8.self) == "-3")
+        #expect(try harness.registry.keyValue.get(store: "s", key: Array("big".utf8)) == nil)
+        guard case .failure(let failure) = await harness.invoke("writer", body: "fail").result else {
+            Issue.record("expected the invocation to fail")
+            return
+        }
+        #expect(failure.code == "function_error")
+        #expect(try harness.registry.keyValue.get(store: "s", key: Array("k".utf8)) == Array("v".utf8))
     }
 
     @Test func aBadValuePointerIsABoundsFault() async throws {

@@ -61,6 +61,33 @@ enum OutboundGuests {
         """
     }
 
+    /// The request body is the request block. Sends it once with a 6 MiB + 1 body (answers that
+    /// code), then with none, and answers "BIG MISSING VALUE": the codes of the first request and of
+    /// `http_header(x-missing)`, then the value of `CONTENT-TYPE` (asked in capitals).
+    static let headers = """
+        (module
+          (import "intravisor" "request_read" (func $read (param i32 i32 i32) (result i32)))
+          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+          (import "intravisor" "http_request" (func $http (param i32 i32 i32 i32) (result i32)))
+          (import "intravisor" "http_header" (func $header (param i32 i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 100)
+          (data (i32.const 100) "x-missingCONTENT-TYPE ")
+          \(number)
+          (func (export "iv_main") (result i32)
+            (local $n i32) (local $rc i32) (local $len i32)
+            (local.set $n (call $read (i32.const 1024) (i32.const 8192) (i32.const 0)))
+            (call $number (i32.sub (i32.const 0)
+              (call $http (i32.const 1024) (local.get $n) (i32.const 65536) (i32.const 6291457))))
+            (drop (call $write (i32.const 121) (i32.const 1)))
+            (local.set $rc (call $http (i32.const 1024) (local.get $n) (i32.const 0) (i32.const 0)))
+            (call $number (i32.sub (i32.const 0)
+              (call $header (local.get $rc) (i32.const 100) (i32.const 9) (i32.const 20000) (i32.const 100))))
+            (drop (call $write (i32.const 121) (i32.const 1)))
+            (local.set $len (call $header (local.get $rc) (i32.const 109) (i32.const 12) (i32.const 20000) (i32.const 100)))
+            (drop (call $write (i32.const 20000) (local.get $len)))
+            (i32.const 0)))
+        """
+
     /// Calls http_request with a body range far outside its memory.
     static let outOfBounds = """
         (module
@@ -113,6 +140,22 @@ struct OutboundGuestTests {
         let logs = try await harness.eventuallyRecord(id)?.logs ?? ""
         #expect(logs.contains("http GET http://127.0.0.1:\(server.port)/ping?token=… -> 201 in "))
         #expect(!logs.contains("secret"))
+    }
+
+    /// A request body over 6 MiB is -3 and never sent; `http_header` finds the first value of a
+    /// name whatever its case, and answers -2 for one that is absent.
+    @Test func bodyLimitAndResponseHeaders() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            .answer(status: 200, headers: [("Content-Type", "application/json"), ("content-type", "text/plain")])
+        }
+        defer { server.stop() }
+        let harness = try Self.harness()
+        defer { Task { await harness.close() } }
+        try await harness.deploy(
+            "headers", wat: OutboundGuests.headers, settings: ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+        let answer = await harness.invoke("headers", body: "POST http://127.0.0.1:\(server.port)/")
+        #expect(try Self.text(answer) == "3 2 application/json")
+        #expect(server.requests.count == 1 && server.requests.first?.body.isEmpty == true)
     }
 
     @Test func ungrantedHostsAndBadRequestsAreErrorsNotFaults() async throws {
