@@ -50,6 +50,30 @@ struct SandboxBenchmark: ParsableCommand {
                 try check(compartment.invoke(request, context: context()))
             })
         }
+        // Compartments of an image with iv_init: started from the copy of what the first one's iv_init
+        // left (the default) beside running iv_init in each, interleaved so load drifts hit both.
+        let initCache = try Examples.module(named: "init-cache")
+        let rerunning = Intravisor(configuration: .init(fuelPerSecond: intravisor.fuelPerSecond, initialStateCopies: false))
+        let initImages = try [intravisor, rerunning].map { monitor in
+            try CompartmentImage(
+                module: initCache, files: [:], descriptor: ImageDescriptor(function: "init-cache", abi: .iv),
+                intravisor: monitor)
+        }
+        var initSamples: [[Duration]] = [[], []]
+        for _ in 0..<max(coldRuns / 2, 20) {
+            for (index, image) in initImages.enumerated() {
+                id += 1
+                let started = clock.now
+                _ = try Compartment(image: image, id: id, callHandler: nil)
+                initSamples[index].append(started.duration(to: clock.now))
+            }
+        }
+        let copied = initSamples[0].sorted()[initSamples[0].count / 2]
+        let rerun = initSamples[1].sorted()[initSamples[1].count / 2]
+        report("cold init-cache: create from the initial state", copied)
+        report("cold init-cache: create running iv_init", rerun)
+        print(String(format: "initial-state copy: %.1fx faster creation (medians)", Double(rerun.components.attoseconds) / Double(max(copied.components.attoseconds, 1))))
+
         for (name, image) in [("noop", noopImage), ("hello", helloImage)] {
             id += 1
             let compartment = try Compartment(image: image, id: id, callHandler: nil)

@@ -26,8 +26,18 @@ public struct CapabilityTable: Sendable {
         self.capacity = max(0, capacity)
     }
 
+    /// An empty table whose first handle is `firstHandle`: the table of a compartment started from an
+    /// initial state, which never issues the handles issued before that state was taken.
+    init(capacity: Int = CapabilityTable.defaultCapacity, firstHandle: Int32) {
+        self.init(capacity: capacity)
+        nextHandle = max(firstHandle, 1)
+    }
+
     /// The number of live entries.
     public var count: Int { entries.count }
+
+    /// The handle the next insertion issues.
+    var nextHandleToIssue: Int32 { nextHandle }
 
     /// Stores `object` with the `capability` that authorises it and returns its new handle (>= 1), or
     /// ``full`` when the table is at capacity or has issued every possible handle.

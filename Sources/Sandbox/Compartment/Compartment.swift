@@ -6,6 +6,8 @@ import Synchronization
 ///
 /// Creation instantiates the image's module, runs `iv_init` (abi `iv`), snapshots memory and every mutable
 /// global, and seals the entry capability with the monitor's object type: the compartment is *pre-sealed*.
+/// Only an image's first compartment runs `iv_init`: later ones copy the state it left in
+/// (``CompartmentImage/Initialization``), unless the module's code could change what a copy misses.
 /// Each invocation unseals the entry, runs the guest under its limits, then (with `state: reset`) restores
 /// the snapshot and reseals. A trap, fault or limit destroys the compartment; so does memory growth under
 /// `state: reset`, since the snapshot no longer fits.
@@ -81,30 +83,52 @@ public final class Compartment: @unchecked Sendable {
         self.entry = entry
         context.memory = memory
 
+        let globals = image.globalExports.compactMap { instance.exports[global: $0] }
+        self.globals = globals
+        var initial: InitialState?
         if image.descriptor.abi == .iv, let initializer = instance.exports[function: "iv_init"] {
             guard initializer.type == expected else {
                 throw InvocationFailure(.functionError, "iv_init has signature \(initializer.type), expected \(expected)")
             }
-            let status: Int32
-            do {
-                let results = try initializer.invoke([], on: &stack)
-                status = Int32(bitPattern: results.first?.i32 ?? 0)
-            } catch {
-                throw TrapClassifier.failure(for: error, timeout: timeout)
-            }
-            guard status == 0 else {
-                throw InvocationFailure(.functionError, "iv_init returned \(status)")
+            if image.initialization == .copied, let state = image.initialState {
+                try Self.start(memory: memory, globals: globals, from: state, instance: instance, stack: &stack)
+                context.table = CapabilityTable(firstHandle: state.nextHandle)
+                initial = state
+            } else {
+                let status: Int32
+                do {
+                    let results = try initializer.invoke([], on: &stack)
+                    status = Int32(bitPattern: results.first?.i32 ?? 0)
+                } catch {
+                    throw TrapClassifier.failure(for: error, timeout: timeout)
+                }
+                guard status == 0 else {
+                    let said = Self.firstLine(of: context.logs)
+                    // A platform runtime's first line says what is wrong with the function's scripts.
+                    if image.descriptor.runtime != nil, !said.isEmpty { throw InvocationFailure(.functionError, said) }
+                    throw InvocationFailure(.functionError, "iv_init returned \(status)\(said.isEmpty ? "" : ": " + said)")
+                }
+                if image.initialization == .copied {
+                    let snapshot = Self.withBytes(of: memory) { image.snapshot(of: UnsafeRawBufferPointer($0)) }
+                    if let own = InitialState(
+                        memory: snapshot, globals: globals.map(\.value), nextHandle: context.table.nextHandleToIssue)
+                    {
+                        // Another compartment may have run iv_init at the same time and been kept first.
+                        initial = image.keepInitialState(own) === own ? own : nil
+                    }
+                }
             }
         }
         self.stack = stack
-
-        let globals = image.globalExports.compactMap { instance.exports[global: $0] }
-        self.globals = globals
         self.globalValues = globals.map(\.value)
         let bytes = memory.byteCount
         self.memorySize = Atomic(bytes)
         if image.descriptor.state == .reset {
-            snapshot = Self.withBytes(of: memory) { image.snapshot(of: UnsafeRawBufferPointer($0)) }
+            if let initial, initial.memory.count == bytes {
+                snapshot = initial.memory  // just copied in, or just taken: the memory holds exactly it
+            } else {
+                snapshot = Self.withBytes(of: memory) { image.snapshot(of: UnsafeRawBufferPointer($0)) }
+            }
         }
         let entryRoot = Capability.root(base: id, length: 1, permissions: [.execute, .invoke])
         do {
@@ -112,6 +136,40 @@ public final class Compartment: @unchecked Sendable {
         } catch {
             throw InvocationFailure(error)
         }
+    }
+
+    /// Makes a fresh instance hold `state`: grows its memory to the state's size with the image's grow
+    /// export, copies the memory in (only the blocks that differ from the fresh instance's) and assigns
+    /// every mutable global.
+    private static func start(
+        memory: Memory, globals: [Global], from state: InitialState, instance: Instance, stack: inout ExecutionStack
+    ) throws(InvocationFailure) {
+        let missing = state.memory.count - memory.byteCount
+        if missing > 0 {
+            guard let grow = instance.exports[function: ModuleRewriter.memoryGrowExport],
+                let pages = Int32(exactly: missing / 65536), missing % 65536 == 0,
+                let result = try? grow.invoke([.i32(UInt32(bitPattern: pages))], on: &stack),
+                result.first?.i32 != UInt32.max, memory.byteCount == state.memory.count
+            else {
+                throw InvocationFailure(
+                    .functionError, "the memory cannot grow to the \(state.memory.count) bytes iv_init left")
+            }
+        }
+        guard memory.byteCount == state.memory.count, globals.count == state.globals.count else {
+            throw InvocationFailure(.functionError, "the initial state does not fit this compartment")
+        }
+        withBytes(of: memory) { state.memory.restore(into: $0) }
+        for (global, value) in zip(globals, state.globals) {
+            do { try global.assign(value) } catch {
+                throw InvocationFailure(.functionError, "the initial state does not fit this compartment: \(error)")
+            }
+        }
+    }
+
+    /// The first line of what `iv_init` logged (what a runtime says about a script it could not load,
+    /// e.g. `index.js:3: SyntaxError: …`), at most 512 bytes; empty when it logged nothing.
+    private static func firstLine(of logs: [UInt8]) -> String {
+        String(decoding: logs.prefix { $0 != UInt8(ascii: "\n") }.prefix(512), as: UTF8.self)
     }
 
     /// The compartment's current lifecycle state.

@@ -72,13 +72,15 @@ enum HostcallSignatures {
         return table
     }()
 
-    /// The signature `module.name` must have, or nil if no such hostcall exists under `abi`.
-    static func signature(module: String, name: String, abi: GuestABI) -> FunctionType? {
+    /// The signature `module.name` must have, or nil if no such hostcall exists under `abi`. A platform
+    /// `runtime` module (an `iv` reactor) may import WASI preview 1 as well, for its C library.
+    static func signature(module: String, name: String, abi: GuestABI, runtime: GuestRuntime? = nil) -> FunctionType? {
         switch (abi, module) {
-        case (.iv, intravisorModule): intravisor[name]
-        case (.wasi, intravisorModule): isAvailableToWASI(name) ? intravisor[name] : nil
-        case (.wasi, wasiModule): wasi[name]
-        default: nil
+        case (.iv, intravisorModule): return intravisor[name]
+        case (.iv, wasiModule) where runtime != nil: return wasi[name]
+        case (.wasi, intravisorModule): return isAvailableToWASI(name) ? intravisor[name] : nil
+        case (.wasi, wasiModule): return wasi[name]
+        default: return nil
         }
     }
 }

@@ -25,29 +25,50 @@ public final class CompartmentImage: Sendable {
     /// The snapshot the first compartment took; later compartments whose memory is byte-identical when
     /// sealed share it instead of keeping a copy of their own.
     private let sharedSnapshot = Mutex<MemorySnapshot?>(nil)
+    /// How a compartment gets what `iv_init` leaves: see ``Initialization``.
+    public let initialization: Initialization
+    /// The export that grows a fresh instance's memory (``ModuleRewriter/memoryGrowExport``), if added.
+    let memoryGrowExport: String?
+    /// What `iv_init` left in the first compartment that ran it, once taken (``Initialization/copied``).
+    private let takenState = Mutex<InitialState?>(nil)
+
+    /// How the compartments of an image get the state `iv_init` leaves.
+    public enum Initialization: Sendable, Equatable {
+        /// The module has no `iv_init` (every `wasi` module): a fresh instance is the initial state.
+        case none
+        /// `iv_init` runs once, in the image's first compartment; its memory and mutable globals are the
+        /// image's initial state, copied into every later compartment, which never runs `iv_init`.
+        case copied
+        /// `iv_init` runs in every compartment, because its state cannot be copied: the reason.
+        case rerun(String)
+    }
 
     /// Rewrites, parses and checks `module` for `descriptor`.
     ///
     /// - Throws: `SandboxError` `invalid_function` when the module is not valid WebAssembly, imports
     ///   something other than functions, imports a function the ABI does not provide or with another
     ///   signature, or lacks its entry point or its exported memory.
-    public init(module bytes: [UInt8], files: [String: [UInt8]], descriptor: ImageDescriptor, intravisor: Intravisor)
+    public convenience init(
+        module bytes: [UInt8], files: [String: [UInt8]], descriptor: ImageDescriptor, intravisor: Intravisor
+    ) throws(SandboxError) {
+        try self.init(module: PreparedModule(bytes), files: files, descriptor: descriptor, intravisor: intravisor)
+    }
+
+    /// An image of a module rewritten and parsed before, shared with other images (a platform runtime's).
+    ///
+    /// - Throws: `SandboxError` `invalid_function` as the other initialiser, for what depends on `descriptor`.
+    public init(module prepared: PreparedModule, files: [String: [UInt8]], descriptor: ImageDescriptor, intravisor: Intravisor)
         throws(SandboxError)
     {
-        let rewritten = try ModuleRewriter.exportingMutableGlobals(bytes)
-        let module: Module
-        do {
-            module = try parseWasm(bytes: rewritten.bytes)
-        } catch {
-            throw SandboxError(.invalidFunction, "module is not valid WebAssembly: \(error)")
-        }
+        let module = prepared.module
         var hostImports: [HostImport] = []
         for entry in module.imports {
             guard case .function(let typeIndex) = entry.descriptor else {
                 throw SandboxError(
                     .invalidFunction, "import \(entry.module).\(entry.name) is not a function; only function imports are provided")
             }
-            guard let expected = HostcallSignatures.signature(module: entry.module, name: entry.name, abi: descriptor.abi)
+            guard let expected = HostcallSignatures.signature(
+                module: entry.module, name: entry.name, abi: descriptor.abi, runtime: descriptor.runtime)
             else {
                 throw SandboxError(
                     .invalidFunction,
@@ -73,10 +94,34 @@ public final class CompartmentImage: Sendable {
         self.intravisor = intravisor
         self.module = module
         self.hostImports = hostImports
-        self.globalExports = rewritten.exported
+        self.globalExports = prepared.globalExports
         self.entryName = entryName
         self.files = CapFileSet(files: files, grants: descriptor.grants.files)
         self.ceiling = MemoryCeiling(bytes: descriptor.limits.memoryBytes)
+        self.memoryGrowExport = prepared.memoryGrowExport
+        if descriptor.abi != .iv || exported["iv_init"] == nil {
+            initialization = .none
+        } else if !intravisor.configuration.initialStateCopies {
+            initialization = .rerun("copies of the initial state are turned off")
+        } else if prepared.memoryGrowExport == nil {
+            initialization = .rerun("the module's memory cannot be grown by the monitor")
+        } else if let instruction = prepared.instanceStateChange {
+            initialization = .rerun("the module's code changes instance state a copy would miss (\(instruction))")
+        } else {
+            initialization = .copied
+        }
+    }
+
+    /// The initial state taken from the image's first compartment, if any yet.
+    var initialState: InitialState? { takenState.withLock { $0 } }
+
+    /// Keeps `state` as the image's initial state unless one was taken already; answers the one kept.
+    func keepInitialState(_ state: InitialState) -> InitialState {
+        takenState.withLock { taken in
+            if let taken { return taken }
+            taken = state
+            return state
+        }
     }
 
     /// The image's shared snapshot if `memory` matches it; otherwise a new snapshot of `memory`, which

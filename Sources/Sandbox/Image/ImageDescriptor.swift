@@ -47,12 +47,15 @@ public struct ImageDescriptor: Sendable, Equatable {
     public var env: [HTTPField]
     public var grants: Grants
     public var limits: CompartmentLimits
+    /// The platform runtime whose module the image runs (v2 `runtime:`), or nil for a function's own module.
+    public var runtime: GuestRuntime?
 
     public init(
         function: String, version: Int = 1, abi: GuestABI = .wasi, state: StatePolicy = .reset,
         response: ResponseMode = .raw, env: [HTTPField] = [], grants: Grants = .none,
-        limits: CompartmentLimits = .init()
+        limits: CompartmentLimits = .init(), runtime: GuestRuntime? = nil
     ) {
+        self.runtime = runtime
         self.function = function
         self.version = version
         self.abi = abi

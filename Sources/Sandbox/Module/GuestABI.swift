@@ -6,6 +6,16 @@ public enum GuestABI: String, Sendable, Equatable, CaseIterable {
     case iv
 }
 
+/// A language runtime the platform ships, which runs a function's scripts (v2 `runtime:`).
+///
+/// Its module is the platform's, not the function's: an `iv` reactor that may also import WASI preview 1
+/// (for the C library it is built on) besides every `intravisor` function. It reads the function's
+/// scripts as CAP-Files in `iv_init`, which is why its compartments start from copies of that state.
+public enum GuestRuntime: String, Sendable, Equatable, CaseIterable {
+    /// JavaScript (`runtime: js`): a JavaScript engine compiled to WebAssembly.
+    case js
+}
+
 /// What a function's manifest grants beyond the hostcalls every compartment has.
 ///
 /// Least privilege: nothing is granted unless listed (SPEC `capabilities`).

@@ -12,11 +12,16 @@ public struct IntravisorConfiguration: Sendable {
     public var fuelMetering: Bool
     /// How long the start-up measurement of `fuelPerSecond` runs, at most (default 30 ms).
     public var calibrationTime: Duration
+    /// Whether compartments start from a copy of the state `iv_init` left in their image's first
+    /// compartment instead of running `iv_init` again (default `true`; see
+    /// ``CompartmentImage/Initialization``). Off only to measure what the copy saves.
+    public var initialStateCopies: Bool
 
     public init(
         fuelPerSecond: UInt64? = nil, stackBytes: Int = 512 << 10, fuelMetering: Bool = true,
-        calibrationTime: Duration = .milliseconds(30)
+        calibrationTime: Duration = .milliseconds(30), initialStateCopies: Bool = true
     ) {
+        self.initialStateCopies = initialStateCopies
         self.fuelPerSecond = fuelPerSecond
         self.stackBytes = stackBytes
         self.fuelMetering = fuelMetering

@@ -1,4 +1,5 @@
 import WasmParser
+import WasmTypes
 
 /// Module rewriting at image time: exports every mutable global a module defines under a reserved name,
 /// so the Intravisor can snapshot and restore it (WasmKit reads and assigns only exported globals).
@@ -97,6 +98,15 @@ extension ModuleRewriter {
         var exportSection: Range<Int>?
         /// Where a new export section goes: before the first section that must follow it.
         var exportInsertionPoint: Int
+        /// The byte ranges of the type, function and code sections, if present.
+        var typeSection: Range<Int>?
+        var functionSection: Range<Int>?
+        var codeSection: Range<Int>?
+        var typeCount = 0
+        var importedFunctions = 0
+        var definedFunctions = 0
+        /// Whether the module defines a memory of its own (rather than importing one, or having none).
+        var definesMemory = false
 
         init(_ module: [UInt8]) throws(SandboxError) {
             var parser = Parser(bytes: module)
@@ -110,17 +120,31 @@ extension ModuleRewriter {
                     switch payload {
                     case .importSection(let imports):
                         for entry in imports {
-                            if case .global = entry.descriptor { importedGlobals += 1 }
+                            switch entry.descriptor {
+                            case .global: importedGlobals += 1
+                            case .function: importedFunctions += 1
+                            default: break
+                            }
                         }
                     case .globalSection(let globals):
                         mutablePositions = globals.indices.filter { globals[$0].type.mutability == .variable }
                     case .exportSection(let exports):
                         self.exports = exports
                         exportSection = start..<parser.offset
-                    case .startSection, .elementSection, .dataCount, .codeSection, .dataSection:
+                    case .typeSection(let types):
+                        typeCount = types.reduce(0) { $0 + $1.types.count }
+                        typeSection = start..<parser.offset
+                    case .functionSection(let functions):
+                        definedFunctions = functions.count
+                        functionSection = start..<parser.offset
+                    case .memorySection(let memories):
+                        definesMemory = !memories.isEmpty
+                    case .codeSection:
+                        codeSection = start..<parser.offset
                         if insertion == nil { insertion = start }
-                    case .header, .customSection, .typeSection, .functionSection, .tableSection, .memorySection,
-                        .tagSection:
+                    case .startSection, .elementSection, .dataCount, .dataSection:
+                        if insertion == nil { insertion = start }
+                    case .header, .customSection, .tableSection, .tagSection:
                         break
                     }
                 }
