@@ -67,6 +67,11 @@ public struct ExampleCase: Sendable, CustomStringConvertible {
     public static let all: [ExampleCase] = [
         ExampleCase("hello", body: "Ada", expect: ok("Hello, Ada!\n")),
         ExampleCase("hello", expect: ok("Hello, world!\n")),
+        ExampleCase("rust-hello", body: "Ada", expect: ok("Hello, Ada!\n")),
+        ExampleCase("rust-hello", expect: ok("Hello, world!\n")),
+        ExampleCase("js-hello", body: "Ada", expect: ok("Hello, Ada!\n")),
+        ExampleCase("js-hello", body: "Ada\r\n", expect: ok("Hello, Ada!\n")),
+        ExampleCase("js-hello", expect: ok("Hello, world!\n")),
         ExampleCase("echo", body: "bytes \u{00}\u{01} back\n", expect: ok("bytes \u{00}\u{01} back\n")),
         ExampleCase("echo", expect: ok("")),
         ExampleCase(
@@ -90,6 +95,15 @@ public struct ExampleCase: Sendable, CustomStringConvertible {
         // (the Sandbox's compartments have no store and no outbound client).
         ExampleCase(
             "counter", body: String(repeating: "k", count: 600), expect: ok("a name is at most 512 bytes\n", status: 400)),
+        ExampleCase(
+            "rust-counter", body: String(repeating: "k", count: 600),
+            expect: ok("a name is at most 512 bytes\n", status: 400)),
+        ExampleCase(
+            "js-kv", body: String(repeating: "k", count: 600), expect: ok("a name is at most 512 bytes\n", status: 400)),
+        ExampleCase(
+            "js-fetch", body: "http://localhost:1/",
+            expect: .responseContaining(status: 403, ["js-fetch: fetch http://localhost:1/: not granted by capabilities.http"])),
+        ExampleCase("js-fetch", expect: ok("js-fetch: send a URL in the body\n", status: 400)),
         ExampleCase(
             "fetch-json", body: "http://localhost:1/",
             expect: .responseContaining(status: 403, ["fetch-json: request failed: not granted"])),

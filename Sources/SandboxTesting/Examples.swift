@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+public import Sandbox
 
 /// The example functions of `functions/`, built by `functions/build.sh`, for tests and benchmarks.
 ///
@@ -67,6 +68,36 @@ public enum Examples {
         return try read(functionsDirectory.appendingPathComponent("build").appendingPathComponent("\(name).tar.gz"))
     }
 
+    /// The names of the examples with a module of their own (`module:` in `function.yaml`); the
+    /// others run on a platform runtime (`runtime: js`).
+    public static var moduleNames: [String] {
+        names.filter { name in
+            let manifest = functionsDirectory.appendingPathComponent(name).appendingPathComponent("function.yaml")
+            let text = (try? String(contentsOf: manifest, encoding: .utf8)) ?? ""
+            return !text.split(separator: "\n").contains { $0.hasPrefix("runtime:") }
+        }
+    }
+
+    /// The platform's JavaScript runtime, `functions/build/runtime/js.wasm`, built (once per process,
+    /// by `functions/runtime/js/build.sh`, which fetches the engine's sources the first time) if needed.
+    ///
+    /// - Throws: `ExamplesError` when it does not build or cannot be read.
+    public static func javaScriptRuntime() throws(ExamplesError) -> [UInt8] {
+        try upToDate.withLock { (done: inout Set<String>) throws(ExamplesError) in
+            if done.contains(runtimeKey) { return }
+            try runScript(functionsDirectory.appendingPathComponent("runtime/js/build.sh"), arguments: [])
+            done.insert(runtimeKey)
+        }
+        return try read(functionsDirectory.appendingPathComponent("build/runtime/js.wasm"))
+    }
+
+    /// The platform runtimes, for a `SchedulerConfiguration`.
+    public static func runtimes() throws(ExamplesError) -> [GuestRuntime: [UInt8]] {
+        [.js: try javaScriptRuntime()]
+    }
+
+    private static let runtimeKey = "/runtime/js"
+
     /// The bytes of a file of the example's source folder, e.g. `data/capitals.tsv` of `lookup`.
     ///
     /// - Throws: `ExamplesError` when there is no such example or file.
@@ -96,10 +127,14 @@ public enum Examples {
     }
 
     private static func runBuildScript(_ name: String) throws(ExamplesError) {
-        let script = functionsDirectory.appendingPathComponent("build.sh")
+        try runScript(functionsDirectory.appendingPathComponent("build.sh"), arguments: [name])
+    }
+
+    private static func runScript(_ script: URL, arguments: [String]) throws(ExamplesError) {
+        let name = ([script.lastPathComponent] + arguments).joined(separator: " ")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path, name]
+        process.arguments = [script.path] + arguments
         process.currentDirectoryURL = packageRoot
         let output = Pipe()
         process.standardOutput = output
@@ -113,7 +148,7 @@ public enum Examples {
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw ExamplesError(
-                "functions/build.sh \(name) failed (status \(process.terminationStatus)):\n"
+                "\(name) failed (status \(process.terminationStatus)):\n"
                     + String(decoding: log, as: UTF8.self))
         }
     }

@@ -127,7 +127,32 @@ import Testing
         ("name: hello\nmodule: a.wasm\ncapabilities: { kv: [Counters] }\n", "capabilities.kv"),
         ("name: hello\nmodule: a.wasm\nname: again\n", "'name'"),
         ("name: hello\nmodule: ../a.wasm\n", "'module'"),
+        ("name: hello\nruntime: python\nhandler: a.py\n", "'runtime'"),
+        ("name: hello\nruntime: js\n", "'handler' is required"),
+        ("name: hello\nruntime: js\nmodule: a.wasm\nhandler: a.js\n", "'module'"),
+        ("name: hello\nruntime: js\nhandler: index.ts\n", "'handler'"),
+        ("name: hello\nruntime: js\nhandler: ../index.js\n", "'handler'"),
+        ("name: hello\nruntime: js\nhandler: index.js\nabi: wasi\n", "'abi'"),
+        ("name: hello\nmodule: a.wasm\nhandler: index.js\n", "'handler' needs a runtime"),
+        ("name: hello\nmodule: a.wasm\nbuild: [make]\n", "'build'"),
     ]
+
+    @Test func aJavaScriptFunctionNamesItsHandlerAndHasNoModule() throws {
+        let manifest = try Manifest.parse(yaml: "name: greet\nruntime: js\nhandler: ./src/index.js\nbuild: \"npm run x\"\n")
+        #expect(manifest.runtime == .js)
+        #expect(manifest.handler == "src/index.js")
+        #expect(manifest.module == "")
+        #expect(manifest.abi == .iv)
+        #expect(manifest.build == "npm run x")
+        #expect(manifest.imageDescriptor(version: 1).runtime == .js)
+        let json = String(decoding: try manifest.canonicalJSON(), as: UTF8.self)
+        #expect(json.contains(#""runtime":"js""#) && json.contains(#""handler":"src/index.js""#) && !json.contains("module"))
+        let decoded = try JSONDecoder().decode(Manifest.self, from: Data(try manifest.canonicalJSON()))
+        #expect(decoded == manifest)
+        // A v1 manifest's canonical JSON (and so its digest) has none of the new keys.
+        let plain = String(decoding: try Manifest.parse(yaml: Fixtures.manifest()).canonicalJSON(), as: UTF8.self)
+        #expect(!plain.contains("runtime") && !plain.contains("handler") && !plain.contains("build"))
+    }
 
     @Test(arguments: badManifests)
     func refusesBadManifest(_ yaml: String, _ named: String) {

@@ -32,12 +32,20 @@ public struct ExampleDeployer: Sendable {
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("build.sh").path) }
     }
 
-    /// Runs `build.sh`, then deploys every `build/*.tar.gz` in name order.
+    /// The platform's JavaScript runtime as `build.sh` builds it: `build/runtime/js.wasm`.
+    public var javaScriptRuntime: URL {
+        directory.appendingPathComponent("build/runtime/js.wasm")
+    }
+
+    /// Runs `build.sh` (unless `building` is false: the caller ran ``build()``), then deploys every
+    /// `build/*.tar.gz` in name order.
     /// - Returns: what was deployed; an example that fails to deploy is logged and skipped.
     /// - Throws: ``PlatformError`` (`unavailable`) when the build script fails.
     @discardableResult
-    public func deployAll(to platform: any FunctionPlatform) async throws(PlatformError) -> [DeployResult] {
-        try await build()
+    public func deployAll(to platform: any FunctionPlatform, building: Bool = true) async throws(PlatformError)
+        -> [DeployResult]
+    {
+        if building { try await build() }
         let output = directory.appendingPathComponent("build")
         let archives = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? [])
             .filter { $0.hasSuffix(".tar.gz") }
@@ -73,7 +81,9 @@ public struct ExampleDeployer: Sendable {
         return (info.name, info.version)
     }
 
-    private func build() async throws(PlatformError) {
+    /// Runs `build.sh`, which builds what changed.
+    /// - Throws: ``PlatformError`` (`unavailable`) when it fails.
+    public func build() async throws(PlatformError) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["bash", directory.appendingPathComponent("build.sh").path]

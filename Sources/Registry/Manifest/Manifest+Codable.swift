@@ -10,7 +10,7 @@ extension Manifest: Codable {
         case state, response
         case isPublic = "public"
         case env, capabilities
-        case retries, schedule
+        case retries, schedule, runtime, handler, build
     }
 
     private enum GrantKey: String, CodingKey { case clock, random, files, invoke, http, kv }
@@ -18,7 +18,7 @@ extension Manifest: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(name, forKey: .name)
-        try container.encode(module, forKey: .module)
+        if runtime == nil { try container.encode(module, forKey: .module) }
         try container.encode(abi.rawValue, forKey: .abi)
         try container.encode(description, forKey: .description)
         try container.encode(ManifestUnits.format(bytes: memory), forKey: .memory)
@@ -43,6 +43,9 @@ extension Manifest: Codable {
         // v2 keys only when set, so that the canonical JSON (and the digest) of a v1 manifest stays as it was.
         if retries != Manifest.defaultRetries { try container.encode(retries, forKey: .retries) }
         try container.encodeIfPresent(schedule?.text, forKey: .schedule)
+        try container.encodeIfPresent(runtime?.rawValue, forKey: .runtime)
+        try container.encodeIfPresent(handler, forKey: .handler)
+        try container.encodeIfPresent(build, forKey: .build)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,7 +54,8 @@ extension Manifest: Codable {
             .dataCorruptedError(forKey: key, in: container, debugDescription: "\(key.stringValue): \(text)")
         }
         self.init(
-            name: try container.decode(String.self, forKey: .name), module: try container.decode(String.self, forKey: .module))
+            name: try container.decode(String.self, forKey: .name),
+            module: try container.decodeIfPresent(String.self, forKey: .module) ?? "")
         guard let abi = GuestABI(rawValue: try container.decode(String.self, forKey: .abi)) else { throw invalid(.abi, "unknown") }
         self.abi = abi
         description = try container.decode(String.self, forKey: .description)
@@ -93,6 +97,12 @@ extension Manifest: Codable {
             }
         }
         retries = try container.decodeIfPresent(Int.self, forKey: .retries) ?? Manifest.defaultRetries
+        if let text = try container.decodeIfPresent(String.self, forKey: .runtime) {
+            guard let runtime = GuestRuntime(rawValue: text) else { throw invalid(.runtime, "unknown") }
+            self.runtime = runtime
+        }
+        handler = try container.decodeIfPresent(String.self, forKey: .handler)
+        build = try container.decodeIfPresent(String.self, forKey: .build)
         if let text = try container.decodeIfPresent(String.self, forKey: .schedule) {
             do {
                 schedule = ManifestSchedule(text: text, schedule: try Schedule.parse(text))

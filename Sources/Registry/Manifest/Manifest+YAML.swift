@@ -9,7 +9,7 @@ extension Manifest {
     /// The keys `function.yaml` may hold (SPEC).
     static let keys: Set<String> = [
         "name", "module", "abi", "description", "memory", "timeout", "concurrency", "queue", "warm", "keep_alive",
-        "state", "response", "public", "env", "capabilities", "retries", "schedule",
+        "state", "response", "public", "env", "capabilities", "retries", "schedule", "runtime", "handler", "build",
     ]
     static let capabilityKeys: Set<String> = ["clock", "random", "files", "invoke", "http", "kv"]
 
@@ -37,13 +37,32 @@ extension Manifest {
         guard isValidName(name) else {
             throw .function("key 'name': \"\(name)\" must match ^[a-z][a-z0-9-]{0,62}$")
         }
-        guard let moduleNode = values["module"] else { throw .function("function.yaml: key 'module' is required") }
-        let modulePath = try string(moduleNode, key: "module")
-        let module: String?
-        do { module = try ArchivePath.normalize(modulePath) } catch { throw .function("key 'module': \(error.message)") }
-        guard let module else { throw .function("key 'module' must name a file in the archive") }
-
-        var manifest = Manifest(name: name, module: module)
+        let runtime: GuestRuntime? = try values["runtime"].map { node throws(RegistryError) in try choice(node, key: "runtime") }
+        var manifest: Manifest
+        if let runtime {
+            guard values["module"] == nil else {
+                throw .function("key 'module': a function with runtime \(runtime.rawValue) has no module of its own; 'handler' names its script")
+            }
+            guard let handlerNode = values["handler"] else {
+                throw .function("function.yaml: key 'handler' is required with runtime \(runtime.rawValue) (e.g. handler: index.js)")
+            }
+            let handler = try path(handlerNode, key: "handler")
+            guard handler.hasSuffix(".js") || handler.hasSuffix(".mjs") else {
+                throw .function("key 'handler': \"\(handler)\" must name a JavaScript module (.js or .mjs)")
+            }
+            if let node = values["abi"], try choice(node, key: "abi") as GuestABI != .iv {
+                throw .function("key 'abi': a function with runtime \(runtime.rawValue) runs under the platform's runtime, abi iv")
+            }
+            manifest = Manifest(name: name, module: "")
+            manifest.runtime = runtime
+            manifest.handler = handler
+            manifest.abi = .iv
+        } else {
+            guard values["handler"] == nil else { throw .function("key 'handler' needs a runtime (runtime: js)") }
+            guard let moduleNode = values["module"] else { throw .function("function.yaml: key 'module' is required") }
+            manifest = Manifest(name: name, module: try path(moduleNode, key: "module"))
+        }
+        if let node = values["build"] { manifest.build = try string(node, key: "build") }
         if let node = values["abi"] { manifest.abi = try choice(node, key: "abi") }
         if let node = values["description"] {
             manifest.description = try string(node, key: "description", allowEmpty: true)
@@ -199,6 +218,15 @@ extension Manifest {
             throw .function("key '\(key)' has no value")
         }
         return scalar.string
+    }
+
+    /// A path inside the archive, normalised.
+    private static func path(_ node: Node, key: String) throws(RegistryError) -> String {
+        let text = try string(node, key: key)
+        let path: String?
+        do { path = try ArchivePath.normalize(text) } catch { throw .function("key '\(key)': \(error.message)") }
+        guard let path else { throw .function("key '\(key)' must name a file in the archive") }
+        return path
     }
 
     private static func string(_ node: Node, key: String, allowEmpty: Bool = false) throws(RegistryError) -> String {

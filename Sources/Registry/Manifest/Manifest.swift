@@ -7,7 +7,7 @@ public import Sandbox
 public struct Manifest: Sendable, Equatable {
     /// `^[a-z][a-z0-9-]{0,62}$`.
     public var name: String
-    /// Path of the WebAssembly module inside the archive (normalised).
+    /// Path of the WebAssembly module inside the archive (normalised); empty with a `runtime`.
     public var module: String
     public var abi: GuestABI = .wasi
     public var description: String = ""
@@ -34,6 +34,12 @@ public struct Manifest: Sendable, Equatable {
     public var retries: Int = Manifest.defaultRetries
     /// When the function runs by itself, if it does.
     public var schedule: ManifestSchedule?
+    /// The platform runtime that runs `handler` (v2 `runtime: js`); nil for a function with its own module.
+    public var runtime: GuestRuntime?
+    /// With a runtime: the script it runs, a path inside the archive (normalised).
+    public var handler: String?
+    /// The command `faas build` / `faas deploy DIR` runs before packing (v2); stored, never run here.
+    public var build: String?
 
     public static let defaultMemory: UInt64 = 64 << 20
     public static let maxMemory: UInt64 = 4 << 30
@@ -59,7 +65,7 @@ public struct Manifest: Sendable, Equatable {
     public func imageDescriptor(version: Int) -> ImageDescriptor {
         ImageDescriptor(
             function: name, version: version, abi: abi, state: state, response: response, env: env,
-            grants: capabilities, limits: CompartmentLimits(memoryBytes: memory, timeout: timeout))
+            grants: capabilities, limits: CompartmentLimits(memoryBytes: memory, timeout: timeout), runtime: runtime)
     }
 }
 

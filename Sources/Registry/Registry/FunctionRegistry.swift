@@ -79,10 +79,15 @@ public final class FunctionRegistry: Sendable {
     /// the module, stores the image and records a new version, which becomes current.
     ///
     /// Nothing is stored unless every check passes; the image is durable before the version is.
+    /// - Parameter check: a further check of the image before anything is stored (the scheduler loads
+    ///   a runtime function's scripts with it); what it throws is what the deploy throws.
     /// - Throws: `invalid_archive` (400) or `invalid_function` (422) naming what to fix;
     ///   `unavailable` when storage fails.
-    public func deploy(archive bytes: [UInt8]) throws(RegistryError) -> DeployResult {
+    public func deploy(
+        archive bytes: [UInt8], check: (FunctionImage) throws(RegistryError) -> Void = { _ in }
+    ) throws(RegistryError) -> DeployResult {
         let prepared = try Self.prepare(archive: bytes, limits: limits)
+        try check(prepared.image)
         let digest = prepared.image.digest
         inFlight.withLock { $0[digest, default: 0] += 1 }
         defer {
@@ -122,10 +127,12 @@ public final class FunctionRegistry: Sendable {
         }
         let manifest = try Manifest.parse(yaml: yaml)
         let (module, files) = try manifest.select(from: archive)
-        do {
-            try ModuleValidation.validate(module: module, abi: manifest.abi, grants: manifest.capabilities)
-        } catch {
-            throw .function("module \(manifest.module): \(error.message)")
+        if manifest.runtime == nil {
+            do {
+                try ModuleValidation.validate(module: module, abi: manifest.abi, grants: manifest.capabilities)
+            } catch {
+                throw .function("module \(manifest.module): \(error.message)")
+            }
         }
         let image = try FunctionImage(manifest: manifest, module: module, files: files)
         return (image, try image.canonicalEncoding())

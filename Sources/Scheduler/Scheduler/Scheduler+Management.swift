@@ -12,7 +12,7 @@ extension Scheduler {
         do {
             outcome = try await onIO {
                 do throws(RegistryError) {
-                    return .success(try self.registry.deploy(archive: archive))
+                    return .success(try self.registry.deploy(archive: archive, check: self.checkBeforeDeploy))
                 } catch {
                     return .failure(SchedulerFailure(registry: error))
                 }
@@ -53,10 +53,7 @@ extension Scheduler {
             (try? await onIO { () -> Result<VersionRuntime, SchedulerFailure> in
                 do {
                     let found = try self.registry.image(function: function, version: version)
-                    let image = try CompartmentImage(
-                        module: found.image.module, files: found.image.files,
-                        descriptor: found.image.manifest.imageDescriptor(version: found.version),
-                        intravisor: self.intravisor)
+                    let image = try self.compartmentImage(of: found.image, version: found.version)
                     let current = try self.registry.function(named: function)?.version ?? version
                     return .success(
                         self.install(
@@ -64,6 +61,8 @@ extension Scheduler {
                             makeCurrent: current == found.version))
                 } catch let error as RegistryError {
                     return .failure(SchedulerFailure(registry: error))
+                } catch let error as SchedulerFailure {
+                    return .failure(error)
                 } catch {
                     return .failure(.unavailable("\(error)"))
                 }

@@ -36,11 +36,9 @@ extension Scheduler {
         }
         let compartmentImage: CompartmentImage
         do {
-            compartmentImage = try CompartmentImage(
-                module: found.image.module, files: found.image.files,
-                descriptor: found.image.manifest.imageDescriptor(version: found.version), intravisor: intravisor)
+            compartmentImage = try self.compartmentImage(of: found.image, version: found.version)
         } catch {
-            return .failure(.unavailable("\(function) v\(found.version) cannot be loaded: \(error.message)"))
+            return .failure(error)
         }
         return .success(install(function: function, version: found.version, manifest: found.image.manifest,
                                 image: compartmentImage, makeCurrent: version == nil))

@@ -33,6 +33,8 @@ public final class Scheduler: Sendable {
     /// Outbound HTTP and key-value stores as compartments reach them (CAP-Calls are `self`).
     let guestHTTP: GuestHTTP?
     let guestKeyValue: GuestKeyValue
+    /// Platform runtimes' modules, prepared once and shared by every function of that runtime.
+    let preparedRuntimes = Mutex<[GuestRuntime: PreparedModule]>([:])
 
     struct State {
         var functions: [String: FunctionState] = [:]

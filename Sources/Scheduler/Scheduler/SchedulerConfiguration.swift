@@ -17,6 +17,9 @@ public struct SchedulerConfiguration: Sendable {
     public var node: String
     /// The client of outbound HTTP requests (`capabilities.http`); nil: every request fails (-4).
     public var outbound: (any OutboundHTTP)?
+    /// The module of each platform runtime this node runs (`runtime: js`), as built by
+    /// `functions/build.sh`; a function of a runtime not here cannot be deployed or loaded (503).
+    public var runtimes: [GuestRuntime: [UInt8]]
 
     public init(
         workerThreads: Int = SchedulerConfiguration.defaultWorkerThreads,
@@ -25,8 +28,10 @@ public struct SchedulerConfiguration: Sendable {
         reapInterval: Duration = .seconds(1),
         maxCallDepth: Int = 8,
         node: String = SchedulerConfiguration.defaultNode,
-        outbound: (any OutboundHTTP)? = nil
+        outbound: (any OutboundHTTP)? = nil,
+        runtimes: [GuestRuntime: [UInt8]] = [:]
     ) {
+        self.runtimes = runtimes
         self.workerThreads = workerThreads
         self.maxCompartments = maxCompartments
         self.maxMemoryBytes = maxMemoryBytes

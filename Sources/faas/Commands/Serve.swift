@@ -50,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "This node's name in activation records (env FAAS_NODE; default HOSTNAME:PORT).")
     var node: String?
 
+    @Option(help: "The JavaScript runtime module (env FAAS_JS_RUNTIME; default functions/build/runtime/js.wasm).")
+    var jsRuntime: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         let loopback = GatewayConfiguration.isLoopback(host: host)
@@ -65,6 +68,22 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+    }
+
+    /// The platform runtimes' modules: the JavaScript runtime from `explicit` (which must be readable),
+    /// else from `default` when it exists; without one, JavaScript functions are refused with 503.
+    static func runtimes(explicit: String?, default fallback: URL?, logger: Logger) throws -> [GuestRuntime: [UInt8]] {
+        if let explicit {
+            guard let bytes = FileManager.default.contents(atPath: explicit) else {
+                throw ValidationError("--js-runtime: cannot read \(explicit)")
+            }
+            return [.js: Array(bytes)]
+        }
+        if let fallback, let bytes = FileManager.default.contents(atPath: fallback.path) {
+            return [.js: Array(bytes)]
+        }
+        logger.notice("no JavaScript runtime: functions with runtime js cannot run here (functions/build.sh builds it)")
+        return [:]
     }
 
     /// A size in bytes: digits, optionally followed by Ki, Mi or Gi.
@@ -93,18 +112,25 @@ struct Serve: AsyncParsableCommand {
         configuration.token = token ?? environment["FAAS_TOKEN"]
         configuration.insecure = insecure
         configuration.accessLog = accessLog == "on"
-        let options = ServeOptions(
+        var options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
             logger: logger, workerThreads: workers,
             node: node ?? environment["FAAS_NODE"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? "\(SchedulerConfiguration.defaultNode):\(port)",
             kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes)
-        let platform = try await PlatformFactory.make(options)
+        let functions = ExampleDeployer.locate().map { ExampleDeployer(directory: $0, logger: logger) }
         if examples {
-            guard let directory = ExampleDeployer.locate() else {
+            guard let functions else {
                 throw ValidationError("--examples: no functions/ folder with build.sh here (set FAAS_EXAMPLES)")
             }
-            try await ExampleDeployer(directory: directory, logger: logger).deployAll(to: platform)
+            try await functions.build()  // first, so that the JavaScript runtime it builds is there
+        }
+        options.runtimes = try Self.runtimes(
+            explicit: jsRuntime ?? environment["FAAS_JS_RUNTIME"].flatMap { $0.isEmpty ? nil : $0 },
+            default: functions?.javaScriptRuntime, logger: logger)
+        let platform = try await PlatformFactory.make(options)
+        if examples, let functions {
+            try await functions.deployAll(to: platform, building: false)
         }
         let server = GatewayServer(configuration: configuration, platform: platform, logger: logger)
         let service = GatewayService(server: server) { port in

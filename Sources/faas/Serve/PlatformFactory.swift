@@ -16,6 +16,8 @@ struct ServeOptions: Sendable {
     var node = SchedulerConfiguration.defaultNode
     /// The most bytes of keys and values one key-value store may hold.
     var kvQuota = KeyValueRules.defaultQuotaBytes
+    /// The platform runtimes' modules (`runtime: js`).
+    var runtimes: [GuestRuntime: [UInt8]] = [:]
 }
 
 /// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
@@ -27,7 +29,8 @@ enum PlatformFactory {
         let scheduler = Scheduler(
             registry: registry, intravisor: Intravisor(),
             configuration: SchedulerConfiguration(
-                workerThreads: options.workerThreads, node: options.node, outbound: CurlClient()),
+                workerThreads: options.workerThreads, node: options.node, outbound: CurlClient(),
+                runtimes: options.runtimes),
             logger: options.logger.with(label: "faas.scheduler"))
         await scheduler.start()
         let runner = AsyncRunner(scheduler: scheduler, logger: options.logger.with(label: "faas.async"))

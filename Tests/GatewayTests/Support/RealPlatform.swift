@@ -16,8 +16,12 @@ struct RealPlatform: Sendable {
     /// One monitor for the whole test process: its fuel calibration runs once.
     static let intravisor = Intravisor()
 
+    /// The platform runtimes every test platform has (the JavaScript runtime, built on first use).
+    static let runtimes: [GuestRuntime: [UInt8]] = (try? Examples.runtimes()) ?? [:]
+
     static func make(
-        configuration: SchedulerConfiguration = .init(workerThreads: 2), kvQuota: Int = KeyValueRules.defaultQuotaBytes
+        configuration: SchedulerConfiguration = .init(workerThreads: 2, runtimes: RealPlatform.runtimes),
+        kvQuota: Int = KeyValueRules.defaultQuotaBytes
     ) async throws -> RealPlatform {
         let directory = NSTemporaryDirectory() + "faas-gateway-\(UUID().uuidString)"
         var logger = Logger(label: "faas.test")
