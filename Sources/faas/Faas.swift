@@ -9,7 +9,7 @@ struct Faas: AsyncParsableCommand {
         discussion: """
             `faas serve` runs the gateway; every other command is an HTTP client of it.
             Client commands take --gateway (env FAAS_GATEWAY, default http://127.0.0.1:8080)
-            and --token (env FAAS_TOKEN).
+            and --token (env FAAS_TOKEN), before or after the subcommand.
 
             Example:
               faas serve --examples &
@@ -17,7 +17,21 @@ struct Faas: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Deploy.self, Pack.self, Invoke.self, List.self, Info.self, Remove.self, Rollback.self,
-            Logs.self, CVMs.self, Retry.self, KeyValue.self,
+            Logs.self, CVMs.self, Retry.self, KeyValue.self, New.self, Build.self,
         ]
     )
+
+    /// Parses with client options accepted before the subcommand too (``ClientArguments``).
+    static func main() async {
+        do {
+            var command = try parseAsRoot(ClientArguments.hoisted(Array(CommandLine.arguments.dropFirst())))
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -186,3 +186,75 @@ struct CommandLineTests {
         return listing.output.split(separator: "\n").map(String.init)
     }
 }
+
+@Suite("faas new, faas build, client options before the subcommand")
+struct NewFunctionCommandTests {
+    @Test func clientOptionsMayComeBeforeTheSubcommand() async throws {
+        try await TestGateway.with({ $0.token = "tok" }) { gateway in
+            let url = "http://127.0.0.1:\(gateway.port)"
+            let before = try await FaasCommand.run(["--gateway", url, "--token", "tok", "ls"])
+            #expect(before.status == 0, "\(before.errors)")
+            #expect(before.output.contains("echo"))
+            let mixed = try await FaasCommand.run(["--gateway=\(url)", "invoke", "echo", "-d", "hi", "--token", "tok"])
+            #expect(mixed.output == "hi", "\(mixed.errors)")
+            let nested = try await FaasCommand.run(["--token", "tok", "--gateway", url, "kv", "ls"])
+            #expect(nested.status == 0, "\(nested.errors)")
+            let after = try await FaasCommand.run(["ls", "--gateway", url, "--token", "tok"])
+            #expect(after.output == before.output)
+            // An option the command does not have is still the parser's error.
+            let wrong = try await FaasCommand.run(["--gateway", url, "serve", "--port", "0"])
+            #expect(wrong.status != 0)
+        }
+    }
+
+    @Test(arguments: [("c", "wasi"), ("c", "iv"), ("rust", "wasi"), ("rust", "iv"), ("js", nil)] as [(String, String?)])
+    func aNewFunctionBuildsDeploysAndAnswers(language: String, abi: String?) async throws {
+        let scratch = try TemporaryFolder()
+        let name = "fresh-\(language)\(abi.map { "-\($0)" } ?? "")"
+        var arguments = ["new", name, "--lang", language]
+        if let abi { arguments += ["--abi", abi] }
+        let created = try await FaasCommand.run(arguments, directory: scratch.url)
+        #expect(created.status == 0, "\(created.errors)")
+        let folder = scratch.url.appendingPathComponent(name)
+        let manifest = try String(contentsOf: folder.appendingPathComponent("function.yaml"), encoding: .utf8)
+        #expect(manifest.contains("name: \(name)"))
+        #expect(manifest.contains("build:") == (language != "js"))
+        let again = try await FaasCommand.run(arguments, directory: scratch.url)
+        #expect(again.status != 0 && again.errors.contains("already exists"))
+        if language != "js" {
+            let built = try await FaasCommand.run(["build", name], directory: scratch.url)
+            #expect(built.status == 0, "\(built.errors)")
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name).wasm").path))
+        }
+        try await TestGateway.with { gateway in
+            let url = "http://127.0.0.1:\(gateway.port)"
+            let deployed = try await FaasCommand.run(["deploy", name, "--gateway", url], directory: scratch.url)
+            #expect(deployed.status == 0, "\(deployed.errors)")
+            let answer = try await FaasCommand.run(["invoke", name, "-d", "you", "--gateway", url])
+            #expect(answer.output == "Hello, you!\n", "\(answer.errors)")
+            let world = try await FaasCommand.run(["invoke", name, "-d", "", "--gateway", url])
+            #expect(world.output == "Hello, world!\n", "\(world.errors)")
+        }
+    }
+
+    @Test func badNamesLanguagesAndFailingBuildsAreClearErrors() async throws {
+        let scratch = try TemporaryFolder()
+        let badName = try await FaasCommand.run(["new", "Bad_Name"], directory: scratch.url)
+        #expect(badName.status != 0 && badName.errors.contains("must match"))
+        let badLanguage = try await FaasCommand.run(["new", "x", "--lang", "cobol"], directory: scratch.url)
+        #expect(badLanguage.status != 0 && badLanguage.errors.contains("--lang"))
+        let jsABI = try await FaasCommand.run(["new", "x", "--lang", "js", "--abi", "wasi"], directory: scratch.url)
+        #expect(jsABI.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appendingPathComponent("x").path))
+
+        let folder = scratch.url.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("name: broken\nmodule: broken.wasm\nbuild: \"exit 3\"\n".utf8)
+            .write(to: folder.appendingPathComponent("function.yaml"))
+        let failed = try await FaasCommand.run(["build", "broken"], directory: scratch.url)
+        #expect(failed.status != 0 && failed.errors.contains("status 3"), "\(failed.errors)")
+        // deploy runs the build first, and stops when it fails: nothing is sent.
+        let deploy = try await FaasCommand.run(["deploy", "broken", "--gateway", "http://127.0.0.1:1"], directory: scratch.url)
+        #expect(deploy.status != 0 && deploy.errors.contains("status 3"), "\(deploy.errors)")
+    }
+}

@@ -7,7 +7,7 @@ struct Deploy: AsyncParsableCommand {
         abstract: "Deploy a function: a .tar.gz archive, or a folder holding function.yaml (packed on the fly).",
         discussion: """
             Example:
-              faas deploy functions/hello          # a folder
+              faas deploy functions/hello          # a folder (its build: runs first)
               faas deploy hello.tar.gz             # an archive made by `faas pack`
             """)
 
@@ -19,7 +19,14 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Print the gateway's JSON answer.")
     var json = false
 
+    @Flag(help: "Deploy a folder as it is, without running its build: command first.")
+    var noBuild = false
+
     func run() async throws {
+        var isDirectory: ObjCBool = false
+        if !noBuild, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try BuildStep.run(in: path)
+        }
         let archive = try Self.archive(at: path)
         let (result, answer) = try await client.client().json(DeployResult.self, "POST", ["functions"], body: Data(archive))
         if json {
