@@ -256,6 +256,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch state {
         case .receiving(let route, let query, let headers, let body, _):
             state = .processing
+            if route == .healthz {
+                // Nothing to look up: answered on the loop, without a task or a promise.
+                return write(Self.healthy, context: context, requestComplete: true)
+            }
             let request = GatewayRequest(method: method, route: route, query: query, headers: headers, body: body)
             let router = self.router
             let promise = context.eventLoop.makePromise(of: GatewayResponse.self)
@@ -349,6 +353,9 @@ extension HTTPConnectionHandler {
                 micros: (NIODeadline.now() - started).nanoseconds / 1000, activation: response.activation,
                 time: time(nil)))
     }
+
+    /// The answer of `GET /healthz`.
+    private static let healthy = GatewayResponse.text(.ok, "ok")
 
     private static func tooLarge(_ limit: Int) -> GatewayResponse {
         .error(.payloadTooLarge, "the request body is larger than \(limit) bytes")
