@@ -91,8 +91,11 @@ public struct ExampleCase: Sendable, CustomStringConvertible {
         ExampleCase("fib", expect: ok("fib(25) = 75025\n")),
         ExampleCase("fib", body: "-3", expect: .responseContaining(status: 400, ["non-negative"])),
         ExampleCase("noop", expect: ok("")),
-        // Cases that answer before the store or the network is reached, so every layer agrees
-        // (the Sandbox's compartments have no store and no outbound client).
+        // The three counters share the store "counters"; each counts a name of its own. The other
+        // cases answer before the store or the network is reached.
+        ExampleCase("counter", body: "c-visits", expect: ok("1\n")),
+        ExampleCase("rust-counter", body: "rust-visits", expect: ok("1\n")),
+        ExampleCase("js-kv", body: "js-visits", expect: ok("1\n")),
         ExampleCase(
             "counter", body: String(repeating: "k", count: 600), expect: ok("a name is at most 512 bytes\n", status: 400)),
         ExampleCase(
