@@ -554,27 +554,28 @@ static JSValue js_native_write_handle(JSContext *c, JSValueConst this_val, int a
     return JS_UNDEFINED;
 }
 
-// native.handleText(handle, fatal) / native.handleBytes(handle): a handle's bytes.
-static JSValue js_native_handle_text(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    (void)this_val, (void)argc;
+// native.handleText(handle, fatal) / native.handleBytes(handle): a handle's bytes, as a string
+// or as an ArrayBuffer that takes over the buffer.
+static JSValue handle_contents(JSContext *c, JSValueConst *argv, int as_text) {
     int32_t handle;
     if (JS_ToInt32(c, &handle, argv[0])) return JS_EXCEPTION;
     size_t len;
     uint8_t *buf = read_handle(c, handle, &len);
     if (!buf) return JS_EXCEPTION;
+    if (!as_text) return JS_NewArrayBuffer(c, buf, len, free_array_buffer, NULL, 0);
     JSValue s = string_from_utf8(c, buf, len, 0);
     js_free(c, buf);
     return s;
 }
 
+static JSValue js_native_handle_text(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    (void)this_val, (void)argc;
+    return handle_contents(c, argv, 1);
+}
+
 static JSValue js_native_handle_bytes(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
     (void)this_val, (void)argc;
-    int32_t handle;
-    if (JS_ToInt32(c, &handle, argv[0])) return JS_EXCEPTION;
-    size_t len;
-    uint8_t *buf = read_handle(c, handle, &len);
-    if (!buf) return JS_EXCEPTION;
-    return JS_NewArrayBuffer(c, buf, len, free_array_buffer, NULL, 0);
+    return handle_contents(c, argv, 0);
 }
 
 // ---- Outbound HTTP ----------------------------------------------------------------------------
