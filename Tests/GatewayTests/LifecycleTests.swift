@@ -10,15 +10,18 @@ struct LifecycleTests {
     @Test func shutdownLetsRunningRequestsFinishAndStopsAccepting() async throws {
         let gateway = try await TestGateway.start()
         defer { gateway.backend.removeData() }
-        // Busy long enough that a poll on a loaded machine sees it running before the shutdown starts.
+        // Busy long enough that a poll on a loaded machine sees it running, and the shutdown reaches its
+        // connection, before it answers: at the start of the suite the other tests load both cores
+        // (deploys run iv_init), and 4 s was once not enough for both. It stays under the 10 s shutdown grace.
         try await gateway.backend.deploy(
-            "long", module: RouteGuests.busy(milliseconds: 4000), settings: ["capabilities:", "  clock: true"])
+            "long", module: RouteGuests.busy(milliseconds: 8000),
+            settings: ["timeout: 30s", "capabilities:", "  clock: true"])
         let connection = try await gateway.connect()
         try await connection.send("GET /invoke/long HTTP/1.1\r\nHost: x\r\n\r\n")
         let idle = try await gateway.connect()
         #expect(try await idle.request("GET", "/healthz").status == 200)
         var running = 0
-        for _ in 0..<1000 where running == 0 {
+        for _ in 0..<2000 where running == 0 {
             running = try await gateway.platform.info(function: "long")?.pool.running ?? 0
             if running == 0 { try await Task.sleep(for: .milliseconds(5)) }
         }
