@@ -72,6 +72,8 @@ import Testing
                       trace: request.headers.get("X-TRACE-ID"), hasTrace: request.headers.has("x-trace-id"),
                       type: request.headers.get("content-type"), missing: request.headers.get("nope"),
                       bytes: Array.from(bytes),
+                      entries: Array.from(request.headers.entries()).filter(([name]) => name.startsWith("x-")),
+                      each: (() => { const seen = []; request.headers.forEach((v, k) => { if (k === "x-trace-id") seen.push(k + "=" + v); }); return seen; })(),
                     });
                   },
                 };
@@ -89,6 +91,8 @@ import Testing
             #expect(object["type"] as? String == "application/octet-stream")
             #expect(object["missing"] is NSNull)
             #expect(object["bytes"] as? [Int] == [0, 1, 255, 10])
+            #expect(object["entries"] as? [[String]] == [["x-trace-id", "t-1"]])
+            #expect(object["each"] as? [String] == ["x-trace-id=t-1"])
 
             try await Self.deploy(
                 gateway, "parse",
@@ -245,6 +249,7 @@ import Testing
                   async fetch(request) {
                     const how = await request.text();
                     console.log("about to", how);
+                    console.info("info line"); console.warn("careful"); console.error("bad", 42);
                     if (how === "throw") deep();
                     if (how === "reject") return Promise.reject(new TypeError("refused"));
                     if (how === "value") return { not: "a response" };
@@ -259,6 +264,7 @@ import Testing
             #expect(thrown.status == 502 && thrown.errorBody?.error.code == "function_error", "\(thrown.text)")
             let logs = try await Self.logs(gateway, of: thrown)
             #expect(logs.contains("about to throw"), "\(logs)")
+            #expect(logs.contains("info line") && logs.contains("careful") && logs.contains("bad 42"), "\(logs)")
             #expect(logs.contains("it broke") && logs.contains("deep") && logs.contains("index.js"), "\(logs)")
 
             let rejected = try await gateway.request("POST", "/invoke/failing", body: Array("reject".utf8))

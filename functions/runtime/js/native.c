@@ -277,23 +277,31 @@ static uint8_t *read_request_body(JSContext *c, size_t *len) {
     return buf;
 }
 
-// native.requestText() / native.requestBytes(): the request body as a string / an ArrayBuffer.
-static JSValue js_native_request_text(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    (void)this_val, (void)argc, (void)argv;
-    size_t len;
-    uint8_t *buf = read_request_body(c, &len);
-    if (!buf) return JS_EXCEPTION;
+// A buffer of bytes from js_malloc as a string (UTF-8, the buffer freed) or as an ArrayBuffer
+// that takes the buffer over.
+static JSValue bytes_value(JSContext *c, uint8_t *buf, size_t len, int as_text) {
+    if (!as_text) return JS_NewArrayBuffer(c, buf, len, free_array_buffer, NULL, 0);
     JSValue s = string_from_utf8(c, buf, len, 0);
     js_free(c, buf);
     return s;
 }
 
-static JSValue js_native_request_bytes(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
-    (void)this_val, (void)argc, (void)argv;
+// native.requestText() / native.requestBytes(): the request body as a string / an ArrayBuffer.
+static JSValue request_body(JSContext *c, int as_text) {
     size_t len;
     uint8_t *buf = read_request_body(c, &len);
     if (!buf) return JS_EXCEPTION;
-    return JS_NewArrayBuffer(c, buf, len, free_array_buffer, NULL, 0);
+    return bytes_value(c, buf, len, as_text);
+}
+
+static JSValue js_native_request_text(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    (void)this_val, (void)argc, (void)argv;
+    return request_body(c, 1);
+}
+
+static JSValue js_native_request_bytes(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+    (void)this_val, (void)argc, (void)argv;
+    return request_body(c, 0);
 }
 
 // native.requestHeaders(): [[name, value], ...] from the environment: HTTP_X_TRACE_ID becomes
@@ -562,10 +570,7 @@ static JSValue handle_contents(JSContext *c, JSValueConst *argv, int as_text) {
     size_t len;
     uint8_t *buf = read_handle(c, handle, &len);
     if (!buf) return JS_EXCEPTION;
-    if (!as_text) return JS_NewArrayBuffer(c, buf, len, free_array_buffer, NULL, 0);
-    JSValue s = string_from_utf8(c, buf, len, 0);
-    js_free(c, buf);
-    return s;
+    return bytes_value(c, buf, len, as_text);
 }
 
 static JSValue js_native_handle_text(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
