@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // The in-process Intravisor emulator: capabilities, compartments, hostcalls, limits.
@@ -71,6 +72,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The PostgreSQL backend of every Registry protocol, for several nodes on one registry.
+        .target(
+            name: "RegistryPostgres",
+            dependencies: [
+                "Registry",
+                "Sandbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Warm pools, admission, deadlines, activations and metrics.
         .target(
             name: "Scheduler",
@@ -102,6 +117,7 @@ let package = Package(
             dependencies: [
                 "Gateway",
                 "Egress",
+                "RegistryPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,6 +174,7 @@ let package = Package(
             name: "RegistryTests",
             dependencies: [
                 "Registry",
+                "RegistryPostgres",
                 "Sandbox",
                 "SandboxTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -174,7 +174,7 @@ public final class SQLiteKeyValueStore: KeyValueStore {
     }
 
     /// An ASCII decimal integer (an optional `-`, digits), or nil.
-    static func integer(_ bytes: [UInt8]) -> Int64? {
+    public static func integer(_ bytes: [UInt8]) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
         let digits = bytes.first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes[...]
         let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
@@ -184,7 +184,7 @@ public final class SQLiteKeyValueStore: KeyValueStore {
 
     /// The least byte string greater than every string starting with `prefix`; nil when there is
     /// none (empty, or all 0xFF).
-    static func successor(of prefix: [UInt8]) -> [UInt8]? {
+    public static func successor(of prefix: [UInt8]) -> [UInt8]? {
         var end = prefix
         while let last = end.last {
             if last < 0xFF {

@@ -21,6 +21,11 @@ public enum RetryOutcome: Sendable, Equatable {
 public struct AbandonedJob: Sendable, Equatable {
     public var job: AsyncJob
     public var finish: AsyncJob.Finish
+
+    public init(job: AsyncJob, finish: AsyncJob.Finish) {
+        self.job = job
+        self.finish = finish
+    }
 }
 
 /// The durable queue of async activations and the claims of schedule ticks: SQLite

@@ -26,6 +26,11 @@ public final class FunctionRegistry: Sendable {
     public let queue: any AsyncQueueStore
     /// The key-value stores of `capabilities.kv`.
     public let keyValue: any KeyValueStore
+    /// The nodes sharing this registry (heartbeats).
+    public let nodes: any NodeDirectory
+    /// Whether other nodes may change functions behind this process's back (a shared registry):
+    /// then the scheduler re-reads them when told of a change and every few seconds.
+    public let isShared: Bool
     public let limits: ArchiveLimits
     private let logger: Logger
     /// Digests between "image stored" and "version committed", which removal must not collect.
@@ -34,9 +39,12 @@ public final class FunctionRegistry: Sendable {
     /// Assembles a registry from its stores (the seam for other backends).
     public init(
         functions: any FunctionStore, images: any ImageStore, activations: ActivationLog, queue: any AsyncQueueStore,
-        keyValue: any KeyValueStore, limits: ArchiveLimits, logger: Logger
+        keyValue: any KeyValueStore, nodes: any NodeDirectory = LocalNodeDirectory(), isShared: Bool = false,
+        limits: ArchiveLimits, logger: Logger
     ) {
         self.keyValue = keyValue
+        self.nodes = nodes
+        self.isShared = isShared
         self.functions = functions
         self.images = images
         self.queue = queue

@@ -21,6 +21,14 @@ public struct VersionInfo: Sendable, Equatable {
     /// Bytes of the compressed image on disk.
     public var compressedSize: Int
     public var created: Date
+
+    public init(version: Int, digest: String, size: Int, compressedSize: Int, created: Date) {
+        self.version = version
+        self.digest = digest
+        self.size = size
+        self.compressedSize = compressedSize
+        self.created = created
+    }
 }
 
 /// A function in the list (`GET /functions`): its current version.
@@ -30,6 +38,13 @@ public struct FunctionSummary: Sendable, Equatable {
     public var description: String
     /// When the current version last changed (deploy or rollback).
     public var updated: Date
+
+    public init(name: String, version: Int, description: String, updated: Date) {
+        self.name = name
+        self.version = version
+        self.description = description
+        self.updated = updated
+    }
 }
 
 /// A function's details (`GET /functions/{name}`): the current version's manifest and every version.
@@ -40,6 +55,13 @@ public struct FunctionDetail: Sendable, Equatable {
     public var manifest: Manifest
     /// Every version, oldest first.
     public var versions: [VersionInfo]
+
+    public init(name: String, version: Int, manifest: Manifest, versions: [VersionInfo]) {
+        self.name = name
+        self.version = version
+        self.manifest = manifest
+        self.versions = versions
+    }
 }
 
 /// A stored version with the manifest it was deployed with.
@@ -47,4 +69,10 @@ public struct VersionRecord: Sendable, Equatable {
     public var function: String
     public var info: VersionInfo
     public var manifest: Manifest
+
+    public init(function: String, info: VersionInfo, manifest: Manifest) {
+        self.function = function
+        self.info = info
+        self.manifest = manifest
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import RegistryPostgres
 import Sandbox
 import Synchronization
 import Testing
@@ -7,13 +8,15 @@ import Testing
 /// One backend of the key-value stores, opened fresh for a test.
 enum KeyValueBackend: Sendable, CustomStringConvertible {
     case sqlite
+    case postgres
 
     /// Every backend; a new one joins here and runs the whole suite.
-    static let all: [KeyValueBackend] = [.sqlite]
+    static let all: [KeyValueBackend] = [.sqlite, .postgres]
 
     var description: String {
         switch self {
         case .sqlite: "SQLite"
+        case .postgres: "PostgreSQL"
         }
     }
 
@@ -27,6 +30,15 @@ enum KeyValueBackend: Sendable, CustomStringConvertible {
                 store: try SQLiteKeyValueStore(path: path, quotaBytes: quotaBytes),
                 reopen: { try SQLiteKeyValueStore(path: path, quotaBytes: quotaBytes) },
                 remove: { folder.remove() })
+        case .postgres:
+            let database = try TestRegistryDatabase()
+            return OpenedKeyValueStore(
+                store: PostgresKeyValueStore(database: database.database, quotaBytes: quotaBytes, logger: database.logger),
+                reopen: {
+                    let again = try database.reopen()
+                    return PostgresKeyValueStore(database: again, quotaBytes: quotaBytes, logger: database.logger)
+                },
+                remove: { database.close() })
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import RegistryPostgres
 import Sandbox
 import Testing
 
@@ -16,8 +17,15 @@ struct QueueBackend: Sendable, CustomStringConvertible {
         return (queue, store, { queue.close(); store.close(); folder.remove() })
     }
 
+    static let postgres = QueueBackend(description: "PostgreSQL") {
+        let database = try TestRegistryDatabase()
+        let queue = PostgresAsyncQueue(database: database.database, logger: database.logger)
+        let store = PostgresFunctionStore(database: database.database, logger: database.logger)
+        return (queue, store, { database.close() })
+    }
+
     /// Every backend the queue has; a new one joins here and runs the whole suite.
-    static let all: [QueueBackend] = [.sqlite]
+    static let all: [QueueBackend] = [.sqlite, .postgres]
 }
 
 /// The queue's operations against each backend, with an injected time: the SQL persists exactly
