@@ -17,7 +17,7 @@ struct Faas: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Deploy.self, Pack.self, Invoke.self, List.self, Info.self, Remove.self, Rollback.self,
-            Logs.self, CVMs.self, Retry.self, KeyValue.self, New.self, Build.self,
+            Logs.self, CVMs.self, Nodes.self, Retry.self, KeyValue.self, New.self, Build.self,
         ]
     )
 

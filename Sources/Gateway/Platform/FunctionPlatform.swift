@@ -74,6 +74,9 @@ public protocol FunctionPlatform: Sendable {
     /// The live compartments.
     func compartments() async -> [CompartmentInfo]
 
+    /// The nodes sharing the registry seen in the last 30 s, by name (this node alone on SQLite).
+    func nodes() async throws(PlatformError) -> [NodeSummary]
+
     /// The Prometheus exposition of the platform's metrics.
     func metricsText() async -> String
 

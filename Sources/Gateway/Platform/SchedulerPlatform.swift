@@ -1,8 +1,10 @@
 import Foundation
+public import Logging
 import NIOHTTP1
 public import Registry
 import Sandbox
 public import Scheduler
+import Synchronization
 
 /// The platform behind the gateway: the scheduler (compartments, admission, activations) and the
 /// registry it stands on, seen through the operations the routes need.
@@ -14,11 +16,58 @@ public final class SchedulerPlatform: FunctionPlatform {
     /// Durable async activations and schedules.
     public let runner: AsyncRunner
     let registry: FunctionRegistry
+    /// Runs after the registry closes (a shared registry's connections and watch).
+    private let afterClose: @Sendable () -> Void
+    private let heartbeat = Mutex<Task<Void, Never>?>(nil)
+    /// How often this node writes its heartbeat row, and how long a node counts as seen after its last.
+    static let heartbeatInterval: Duration = .seconds(5)
+    static let seenWithin: TimeInterval = 30
 
-    public init(scheduler: Scheduler, runner: AsyncRunner, registry: FunctionRegistry) {
+    public init(
+        scheduler: Scheduler, runner: AsyncRunner, registry: FunctionRegistry,
+        afterClose: @escaping @Sendable () -> Void = {}
+    ) {
         self.scheduler = scheduler
         self.runner = runner
         self.registry = registry
+        self.afterClose = afterClose
+    }
+
+    /// Writes this node's heartbeat row now and every 5 s until shutdown: its name, `address`, start,
+    /// live compartments and running invocations (`GET /nodes`).
+    public func startHeartbeat(address: String, logger: Logger) {
+        let started = Date()
+        let node = scheduler.configuration.node
+        let task = Task { [scheduler, registry] in
+            var failing = false
+            while !Task.isCancelled {
+                let row = NodeInfo(
+                    node: node, address: address, started: started, lastSeen: Date(),
+                    compartments: scheduler.compartments().count, running: scheduler.runningInvocations)
+                do {
+                    try await registry.nodes.beat(row)
+                    if failing { logger.notice("heartbeat written again") }
+                    failing = false
+                } catch {
+                    if !failing { logger.warning("cannot write this node's heartbeat", metadata: ["error": "\(error)"]) }
+                    failing = true
+                }
+                try? await Task.sleep(for: Self.heartbeatInterval)
+            }
+        }
+        heartbeat.withLock { $0 = task }
+    }
+
+    public func nodes() async throws(PlatformError) -> [NodeSummary] {
+        do {
+            return try await registry.nodes.nodes(seenSince: Date().addingTimeInterval(-Self.seenWithin)).map {
+                NodeSummary(
+                    node: $0.node, address: $0.address, started: $0.started, lastSeen: $0.lastSeen,
+                    compartments: $0.compartments, running: $0.running)
+            }
+        } catch {
+            throw PlatformError(code: error.code.description, message: error.message)
+        }
     }
 
     public func invoke(
@@ -167,7 +216,12 @@ public final class SchedulerPlatform: FunctionPlatform {
         runner.stop()
         await scheduler.shutdown(grace: grace)
         await runner.drain(timeout: .seconds(5))
+        heartbeat.withLock { task in
+            task?.cancel()
+            task = nil
+        }
         registry.close()
+        afterClose()
     }
 
     // MARK: Key-value stores

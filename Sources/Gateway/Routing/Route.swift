@@ -5,6 +5,7 @@ enum Route: Sendable, Equatable {
     case healthz
     case metrics
     case compartments
+    case nodes
     /// `/invoke/{name}[/{rest}]`; `rest` is `""` or starts with `/`.
     case invoke(name: String, rest: String)
     case listFunctions
@@ -46,6 +47,8 @@ enum Route: Sendable, Equatable {
             return only([.GET, .HEAD], .metrics)
         case "cvms" where segments.count == 1:
             return only([.GET, .HEAD], .compartments)
+        case "nodes" where segments.count == 1:
+            return only([.GET, .HEAD], .nodes)
         case "functions" where segments.count == 1:
             switch method {
             case .GET, .HEAD: return .success(.listFunctions)

@@ -34,6 +34,8 @@ struct Router: Sendable {
             return .text(.ok, await platform.metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .compartments:
             return .json(.ok, await platform.compartments())
+        case .nodes:
+            return .json(.ok, try await platform.nodes())
         case .listFunctions:
             return .json(.ok, try await platform.list())
         case .deploy:

@@ -86,6 +86,11 @@ extension Scheduler {
                 }
             }) ?? .failure(.unavailable("registry unavailable"))
         try outcome.get()
+        forget(function: function, because: "\(function) was removed while this invocation waited")
+    }
+
+    /// Drains `function`'s pools and forgets it here; its queued invocations are answered 404 with `reason`.
+    private func forget(function: String, because reason: String) {
         let (drained, waiters): ([CompartmentHandle], [PendingInvocation]) = state.withLock { state in
             guard let entry = state.functions.removeValue(forKey: function) else { return ([], []) }
             var drained: [CompartmentHandle] = []
@@ -95,10 +100,37 @@ extension Scheduler {
         destroy(drained)
         // Queued invocations of a removed function will not run: they hear so now.
         for invocation in waiters {
-            answerWithoutRunning(invocation, .notFound("\(function) was removed while this invocation waited"))
+            answerWithoutRunning(invocation, .notFound(reason))
         }
         metrics.compartments(function: function, sealed: 0, running: 0)
     }
+
+    /// Brings what this node serves in line with a registry other nodes share: a function whose
+    /// current version changed there (deploy, rollback) loads that version and drains the old one's
+    /// pool, as a local deploy does; a function removed there is forgotten here. Functions this node
+    /// has not loaded yet load on their first invocation. Called on every change notification and
+    /// every few seconds; a registry that cannot be read leaves everything as it is.
+    public func syncWithRegistry() async {
+        guard let summaries = try? await onIO({ try self.registry.list() }) else { return }
+        let current = Dictionary(summaries.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
+        let loaded: [String: Int] = state.withLock { state in state.functions.mapValues(\.current) }
+        for (function, version) in loaded {
+            guard let registered = current[function] else {
+                forget(function: function, because: "\(function) was removed while this invocation waited")
+                logger.info("function removed on another node", metadata: ["faas.function": "\(function)"])
+                continue
+            }
+            if registered != version {
+                await activate(function: function, version: registered)
+                logger.info(
+                    "function changed on another node",
+                    metadata: ["faas.function": "\(function)", "faas.version": "\(registered)"])
+            }
+        }
+    }
+
+    /// Invocations running now on this node.
+    public var runningInvocations: Int { state.withLock { $0.runningInvocations } }
 
     /// The manifest of `function`'s current version, loading it if needed; nil when there is no
     /// such function.

@@ -20,7 +20,7 @@ import Synchronization
 public final class Scheduler: Sendable {
     let registry: FunctionRegistry
     let intravisor: Intravisor
-    let configuration: SchedulerConfiguration
+    public let configuration: SchedulerConfiguration
     let logger: Logger
     let clock: any SchedulerClock
     let workers: WorkerPool

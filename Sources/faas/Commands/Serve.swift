@@ -50,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "This node's name in activation records (env FAAS_NODE; default HOSTNAME:PORT).")
     var node: String?
 
+    @Option(help: "A PostgreSQL registry shared by several nodes, postgres://user:password@host:port/db (env FAAS_REGISTRY; default: SQLite in the data folder).")
+    var registry: String?
+
     @Option(help: "The JavaScript runtime module (env FAAS_JS_RUNTIME; default functions/build/runtime/js.wasm).")
     var jsRuntime: String?
 
@@ -117,7 +120,8 @@ struct Serve: AsyncParsableCommand {
             logger: logger, workerThreads: workers,
             node: node ?? environment["FAAS_NODE"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? "\(SchedulerConfiguration.defaultNode):\(port)",
-            kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes)
+            kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes,
+            registryURL: registry ?? environment["FAAS_REGISTRY"].flatMap { $0.isEmpty ? nil : $0 })
         let functions = ExampleDeployer.locate().map { ExampleDeployer(directory: $0, logger: logger) }
         if examples {
             guard let functions else {
@@ -133,8 +137,10 @@ struct Serve: AsyncParsableCommand {
             try await functions.deployAll(to: platform, building: false)
         }
         let server = GatewayServer(configuration: configuration, platform: platform, logger: logger)
+        let heartbeatLogger = logger
         let service = GatewayService(server: server) { port in
             Output.error("faas gateway listening on http://\(host):\(port)")
+            platform.startHeartbeat(address: "http://\(host):\(port)", logger: heartbeatLogger)
         }
         try await service.runUntilSignalled(logger: logger)
     }

@@ -2,6 +2,7 @@ import Egress
 import Gateway
 import Logging
 import Registry
+import RegistryPostgres
 import Sandbox
 import Scheduler
 
@@ -18,14 +19,20 @@ struct ServeOptions: Sendable {
     var kvQuota = KeyValueRules.defaultQuotaBytes
     /// The platform runtimes' modules (`runtime: js`).
     var runtimes: [GuestRuntime: [UInt8]] = [:]
+    /// A PostgreSQL registry shared with other nodes (`--registry`); nil: SQLite in the data folder.
+    var registryURL: String?
 }
 
 /// Builds the platform behind `faas serve`: the registry in the data folder, the Intravisor
 /// monitor, and the scheduler over both, with every current function loaded and prewarmed.
 enum PlatformFactory {
-    static func make(_ options: ServeOptions) async throws -> any FunctionPlatform {
-        let registry = try FunctionRegistry.open(
-            directory: options.dataDirectory, kvQuota: options.kvQuota, logger: options.logger)
+    static func make(_ options: ServeOptions) async throws -> SchedulerPlatform {
+        let shared = try await options.registryURL.asyncMap { url in
+            try await PostgresRegistry.open(
+                url: url, directory: options.dataDirectory, kvQuota: options.kvQuota, logger: options.logger)
+        }
+        let registry = try shared?.registry
+            ?? FunctionRegistry.open(directory: options.dataDirectory, kvQuota: options.kvQuota, logger: options.logger)
         let scheduler = Scheduler(
             registry: registry, intravisor: Intravisor(),
             configuration: SchedulerConfiguration(
@@ -35,7 +42,9 @@ enum PlatformFactory {
         await scheduler.start()
         let runner = AsyncRunner(scheduler: scheduler, logger: options.logger.with(label: "faas.async"))
         await runner.start()
-        return SchedulerPlatform(scheduler: scheduler, runner: runner, registry: registry)
+        // Deploys, rollbacks and removals made on other nodes: heard by NOTIFY, re-read every 2 s.
+        shared?.watch { await scheduler.syncWithRegistry() }
+        return SchedulerPlatform(scheduler: scheduler, runner: runner, registry: registry) { shared?.close() }
     }
 }
 
@@ -44,5 +53,12 @@ extension Logger {
         var logger = Logger(label: label)
         logger.logLevel = logLevel
         return logger
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async throws -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }
