@@ -5,8 +5,10 @@ sudo_cmd=()
 [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
 
 # rustc + libstd-rust-dev-wasm32: Debian's Rust 1.63 with the wasm32 targets (the Rust SDK and examples).
+# postgresql + haproxy: a registry shared by several nodes and its load balancer (the tests start both
+# themselves; nothing needs to run as a service). python3-venv: the offline Kubernetes manifest check.
 packages=(wasi-libc libclang-rt-14-dev-wasm32 libsqlite3-dev zlib1g-dev libcurl4-openssl-dev curl rustc
-    libstd-rust-dev-wasm32)
+    libstd-rust-dev-wasm32 postgresql haproxy python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
