@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 public import Registry
 import Sandbox
 
@@ -18,11 +19,15 @@ import Sandbox
 public final class PostgresAsyncQueue: AsyncQueueStore {
     let database: RegistryDatabase
     private let limits: ActivationLimits
+    /// Finished records are trimmed half a second after the first of a burst, not one by one: each
+    /// trim reads every finished record, and async activations finish by the thousand.
+    private let trimmer: DeferredTrim
     private let logger: Logger
 
     public init(database: RegistryDatabase, limits: ActivationLimits = .init(), logger: Logger) {
         self.database = database
         self.limits = limits
+        trimmer = DeferredTrim(database: database, limits: limits, logger: logger)
         self.logger = logger
     }
 
@@ -65,20 +70,17 @@ public final class PostgresAsyncQueue: AsyncQueueStore {
     ) async throws(RegistryError) -> AsyncJob? {
         let logger = logger
         let limits = limits
-        return try await database.transaction("update activation \(id)") { connection -> AsyncJob? in
-            guard let job = try await JobRows.fetch(connection, id: id, lock: true, logger) else { return nil }
+        let (job, finished) = try await database.transaction("update activation \(id)") {
+            connection -> (AsyncJob?, String?) in
+            guard let job = try await JobRows.fetch(connection, id: id, lock: true, logger) else { return (nil, nil) }
             let stored = try await ActivationRows.fetch(connection, id: id, logger)
-            guard let (changed, record) = change(job, { stored }) else { return nil }
+            guard let (changed, record) = change(job, { stored }) else { return (nil, nil) }
             try await JobRows.save(connection, changed, logger)
-            if let record {
-                try await ActivationRows.upsert(connection, [record], logger)
-                if record.status.isFinal {
-                    try await PostgresFunctionStore.trim(
-                        connection, functions: [record.function], limits: limits, logger: logger)
-                }
-            }
-            return changed
+            if let record { try await ActivationRows.upsert(connection, [record], logger) }
+            return (changed, record.flatMap { $0.status.isFinal ? $0.function : nil })
         }
+        if let finished { trimmer.add(finished) }
+        return job
     }
 
     public func start(
@@ -347,7 +349,9 @@ enum ActivationRows {
         let encoder = ActivationJSON.encoder()
         var ids: [String] = [], functions: [String] = [], statuses: [String] = []
         var created: [Double] = [], bytes: [Int64] = [], json: [String] = []
-        for (index, record) in records.enumerated() where latest[record.id] == index {
+        // In id order: two transactions upserting overlapping rows lock them in the same order.
+        let chosen = records.enumerated().filter { latest[$0.element.id] == $0.offset }.map(\.element)
+        for record in chosen.sorted(by: { $0.id < $1.id }) {
             ids.append(record.id)
             functions.append(record.function)
             statuses.append(record.status.rawValue)
@@ -389,5 +393,39 @@ enum StoredJSON {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         return (try? decoder.decode([AttemptRecord].self, from: Data(json.utf8))) ?? []
+    }
+}
+
+/// Trims the activation records of the functions it is given, once per `delay` at most: the first
+/// function of a quiet period schedules a trim `delay` later, which takes every function added since.
+final class DeferredTrim: Sendable {
+    private let pending = Mutex<(functions: Set<String>, scheduled: Bool)>(([], false))
+    private let database: RegistryDatabase
+    private let limits: ActivationLimits
+    private let logger: Logger
+    private let delay: Duration
+
+    init(database: RegistryDatabase, limits: ActivationLimits, logger: Logger, delay: Duration = .milliseconds(500)) {
+        self.database = database
+        self.limits = limits
+        self.logger = logger
+        self.delay = delay
+    }
+
+    func add(_ function: String) {
+        let schedule = pending.withLock { state -> Bool in
+            state.functions.insert(function)
+            defer { state.scheduled = true }
+            return !state.scheduled
+        }
+        guard schedule else { return }
+        Task(executorPreference: RegistryDatabase.bridgeExecutor) { [self] in
+            try? await Task.sleep(for: delay)
+            let functions = pending.withLock { state -> [String] in
+                defer { state = ([], false) }
+                return Array(state.functions)
+            }
+            await PostgresFunctionStore.trim(database, functions: functions, limits: limits, logger: logger)
+        }
     }
 }

@@ -201,31 +201,48 @@ public final class PostgresFunctionStore: FunctionStore, ActivationStore {
         let logger = logger
         try database.blocking("store activation records", transaction: true) { connection in
             try await ActivationRows.upsert(connection, records, logger)
-            try await Self.trim(connection, functions: touched, limits: limits, logger: logger)
         }
+        let database = database
+        RegistryDatabase.wait { await Self.trim(database, functions: touched, limits: limits, logger: logger) }
     }
 
     /// Deletes the oldest finished records beyond the per-function row cap and the total byte cap.
+    ///
+    /// In a transaction of its own, after the records' own has committed, and by one trimmer at a
+    /// time across the cluster (`pg_try_advisory_xact_lock`): concurrent trims of one table deadlock
+    /// one another and the writes they share it with. A trim that finds another running is skipped;
+    /// the next finished record trims again, so the caps hold within a few records. A failed trim
+    /// loses nothing and is only logged.
     static func trim(
-        _ connection: PostgresConnection, functions: [String], limits: ActivationLimits, logger: Logger
-    ) async throws {
+        _ database: RegistryDatabase, functions: [String], limits: ActivationLimits, logger: Logger
+    ) async {
         guard !functions.isEmpty else { return }
-        try await connection.query(
-            """
-            DELETE FROM activations WHERE id IN (
-                SELECT id FROM (
-                    SELECT id, row_number() OVER (PARTITION BY function ORDER BY created DESC, id DESC) AS n
-                    FROM activations WHERE function = ANY(\(functions)::text[]) AND status IN ('succeeded', 'failed', 'dead')
-                ) ranked WHERE n > \(limits.rowsPerFunction))
-            """, logger: logger)
-        try await connection.query(
-            """
-            DELETE FROM activations WHERE id IN (
-                SELECT id FROM (
-                    SELECT id, SUM(bytes) OVER (ORDER BY created DESC, id DESC) AS kept
-                    FROM activations WHERE status IN ('succeeded', 'failed', 'dead')
-                ) ranked WHERE kept > \(limits.totalBytes))
-            """, logger: logger)
+        do throws(RegistryError) {
+            try await database.transaction("trim activation records") { connection in
+                let locked = try await connection.query(
+                    "SELECT pg_try_advisory_xact_lock(\(PostgresSchema.trimLock))", logger: logger
+                ).all().first?.decode(Bool.self) ?? false
+                guard locked else { return }
+                try await connection.query(
+                    """
+                    DELETE FROM activations WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, row_number() OVER (PARTITION BY function ORDER BY created DESC, id DESC) AS n
+                            FROM activations WHERE function = ANY(\(functions)::text[]) AND status IN ('succeeded', 'failed', 'dead')
+                        ) ranked WHERE n > \(limits.rowsPerFunction))
+                    """, logger: logger)
+                try await connection.query(
+                    """
+                    DELETE FROM activations WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, SUM(bytes) OVER (ORDER BY created DESC, id DESC) AS kept
+                            FROM activations WHERE status IN ('succeeded', 'failed', 'dead')
+                        ) ranked WHERE kept > \(limits.totalBytes))
+                    """, logger: logger)
+            }
+        } catch {
+            logger.notice("cannot trim activation records", metadata: ["error": "\(error.message)"])
+        }
     }
 
     public func activation(id: String) throws -> ActivationRecord? {

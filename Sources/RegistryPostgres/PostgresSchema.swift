@@ -13,6 +13,8 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x6661_6173_6D69_6772
     /// The advisory lock key of the lease reaper ("faasreap"): one node at a time re-queues expired leases.
     static let reaperLock: Int64 = 0x6661_6173_7265_6170
+    /// The advisory lock key of activation trimming ("faastrim"): one trimmer at a time.
+    static let trimLock: Int64 = 0x6661_6173_7472_696D
     /// The channel deploys, rollbacks and removals notify (the payload is the function's name).
     static let channel = "faas_registry"
 
