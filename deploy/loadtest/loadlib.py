@@ -169,8 +169,13 @@ def rewrite_archive(archive, overrides):
 
 
 def rewrite_manifest(text, overrides):
-    lines = [line for line in text.splitlines()
-             if not any(line.startswith(f"{key}:") for key in overrides)]
+    """The manifest with each top-level key of `overrides` replaced (its indented block too) or added."""
+    lines, dropping = [], False
+    for line in text.splitlines():
+        if line[:1] not in (" ", "\t", "#", ""):
+            dropping = any(line.startswith(f"{key}:") for key in overrides)
+        if not dropping:
+            lines.append(line)
     for key, value in overrides.items():
         lines.append(f"{key}: {value}")
     return "\n".join(lines) + "\n"
