@@ -34,9 +34,11 @@ public final class RegistryDatabase: Sendable {
     ) async throws(RegistryError) -> RegistryDatabase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let connection = try await withTimeout(connectTimeout) {
-                try await PostgresConnection.connect(
-                    on: group.next(), configuration: url.connectionConfiguration, id: 0, logger: logger)
+            let connection = try await withTaskExecutorPreference(bridgeExecutor) {
+                try await withTimeout(connectTimeout) {
+                    try await PostgresConnection.connect(
+                        on: group.next(), configuration: url.connectionConfiguration, id: 0, logger: logger)
+                }
             }
             try? await connection.close()
         } catch {
@@ -84,7 +86,11 @@ public final class RegistryDatabase: Sendable {
     ) async throws(RegistryError) -> T {
         let client = client
         do {
-            return try await Self.withTimeout(timeout) { try await client.withConnection { try await body($0) } }
+            // On this database's own threads, whoever calls: a busy or parked cooperative pool
+            // must not run the clock out on an operation PostgreSQL answered in time.
+            return try await withTaskExecutorPreference(Self.bridgeExecutor) {
+                try await Self.withTimeout(timeout) { try await client.withConnection { try await body($0) } }
+            }
         } catch {
             throw Self.failure(what, error)
         }

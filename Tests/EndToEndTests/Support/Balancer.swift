@@ -39,15 +39,21 @@ final class Balancer: Sendable {
 
     /// The servers (node1, ...) of the invoke backend that HAProxy's health checks hold up now.
     func serversUp() async throws -> Set<String> {
+        Set(try await serverStates().filter { $0.value == "UP" }.keys)
+    }
+
+    /// Each server of the invoke backend and its state on HAProxy's status page: `UP`, `DOWN`, or
+    /// one on its way to the other (`UP 1/2`: one check failed; `DOWN 1/2`: one succeeded).
+    func serverStates() async throws -> [String: String] {
         let answer = try await Curl.request("GET", "http://127.0.0.1:\(statusPort)/stats;csv")
-        var up: Set<String> = []
+        var states: [String: String] = [:]
         for line in answer.text.split(separator: "\n") {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            if fields.count > 17, fields[0] == "invoke", fields[1].hasPrefix("node"), fields[17] == "UP" {
-                up.insert(String(fields[1]))
+            if fields.count > 17, fields[0] == "invoke", fields[1].hasPrefix("node") {
+                states[String(fields[1])] = String(fields[17])
             }
         }
-        return up
+        return states
     }
 
     /// HAProxy's own output so far (for failure messages).
