@@ -39,15 +39,7 @@ public final class PostgresKeyValueStore: KeyValueStore {
     }
 
     public func keys(store: String, prefix: [UInt8], limit: Int) throws(KeyValueFailure) -> [[UInt8]] {
-        guard KeyValueRules.isValidStore(store) else {
-            throw .invalid("store name \"\(store)\" must match ^[a-z][a-z0-9-]{0,62}$")
-        }
-        guard prefix.count <= KeyValueRules.maxKeyBytes else {
-            throw .invalid("a prefix is at most \(KeyValueRules.maxKeyBytes) bytes")
-        }
-        guard (0...KeyValueRules.maxListLimit).contains(limit) else {
-            throw .invalid("a limit must be from 0 to \(KeyValueRules.maxListLimit)")
-        }
+        try KeyValueRules.checkListing(store: store, prefix: prefix, limit: limit)
         // A range scan in byte order (bytea compares bytewise): [prefix, the prefix's successor).
         let start = ByteBuffer(bytes: prefix)
         let end = SQLiteKeyValueStore.successor(of: prefix).map { ByteBuffer(bytes: $0) }

@@ -58,15 +58,7 @@ public final class SQLiteKeyValueStore: KeyValueStore {
     }
 
     public func keys(store: String, prefix: [UInt8], limit: Int) throws(KeyValueFailure) -> [[UInt8]] {
-        guard KeyValueRules.isValidStore(store) else {
-            throw .invalid("store name \"\(store)\" must match ^[a-z][a-z0-9-]{0,62}$")
-        }
-        guard prefix.count <= KeyValueRules.maxKeyBytes else {
-            throw .invalid("a prefix is at most \(KeyValueRules.maxKeyBytes) bytes")
-        }
-        guard (0...KeyValueRules.maxListLimit).contains(limit) else {
-            throw .invalid("a limit must be from 0 to \(KeyValueRules.maxListLimit)")
-        }
+        try KeyValueRules.checkListing(store: store, prefix: prefix, limit: limit)
         return try read("list keys") { db in
             // A range scan in byte order: [prefix, the prefix's successor).
             var arguments: StatementArguments = [store, Data(prefix)]

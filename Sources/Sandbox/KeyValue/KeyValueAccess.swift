@@ -80,6 +80,17 @@ public enum KeyValueRules {
             throw .tooLarge("a value may be at most \(maxValueBytes) bytes; this one is \(value.count)")
         }
     }
+
+    /// Checks the store name, prefix and limit of a key listing.
+    public static func checkListing(store: String, prefix: [UInt8], limit: Int) throws(KeyValueFailure) {
+        guard isValidStore(store) else {
+            throw .invalid("store name \"\(store)\" must match ^[a-z][a-z0-9-]{0,62}$")
+        }
+        guard prefix.count <= maxKeyBytes else { throw .invalid("a prefix is at most \(maxKeyBytes) bytes") }
+        guard (0...maxListLimit).contains(limit) else {
+            throw .invalid("a limit must be from 0 to \(maxListLimit)")
+        }
+    }
 }
 
 /// The syntax of function and store names.
