@@ -132,25 +132,25 @@ public enum Examples {
 
     private static func runScript(_ script: URL, arguments: [String]) throws(ExamplesError) {
         let name = ([script.lastPathComponent] + arguments).joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path] + arguments
-        process.currentDirectoryURL = packageRoot
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        let log: URL
+        let pid: pid_t
+        let folder: TemporaryFolder
         do {
-            try process.run()
+            folder = try TemporaryFolder(prefix: "faas-build")
+            log = folder.url.appendingPathComponent("log")
+            pid = try Spawn.start(
+                "/bin/bash", [script.path] + arguments, environment: ProcessInfo.processInfo.environment,
+                directory: packageRoot.path, streams: .init(input: "/dev/null", output: log.path, error: nil))
         } catch {
             throw ExamplesError("cannot run \(script.path): \(error)")
         }
-        let log = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw ExamplesError(
-                "\(name) failed (status \(process.terminationStatus)):\n"
-                    + String(decoding: log, as: UTF8.self))
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        guard status == 0 else {
+            let output = (try? Data(contentsOf: log)) ?? Data()
+            throw ExamplesError("\(name) failed (wait status \(status)):\n" + String(decoding: output, as: UTF8.self))
         }
+        withExtendedLifetime(folder) {}
     }
 
     private static func read(_ url: URL) throws(ExamplesError) -> [UInt8] {

@@ -38,8 +38,8 @@ public final class ChildProcess: Sendable {
     private let exit: ExitWatch
     /// Holds the output files of `.separate` and the standard input file.
     private let scratch: TemporaryFolder
-    /// Kept for as long as the value: Foundation reports the exit through it.
-    private let process: Process
+    /// The program's file name, for messages.
+    private let name: String
 
     /// Starts `executable` with `arguments` and returns at once.
     ///
@@ -54,10 +54,10 @@ public final class ChildProcess: Sendable {
         _ executable: URL, _ arguments: [String] = [], environment: [String: String] = [:], unsetting: [String] = [],
         input: Data? = nil, directory: URL? = nil, output: Output = .separate
     ) throws(ChildProcessError) -> ChildProcess {
-        let process = Process()
         let scratch: TemporaryFolder
         let stdout: URL
         let stderr: URL
+        let stdin: String
         do {
             scratch = try TemporaryFolder(prefix: "faas-child")
             switch output {
@@ -70,43 +70,28 @@ public final class ChildProcess: Sendable {
                 stderr = file
             }
             _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-            let outputHandle = try FileHandle(forWritingTo: stdout)
-            process.standardOutput = outputHandle
-            process.standardError = stderr == stdout ? outputHandle : try FileHandle(forWritingTo: stderr)
             if let input {
                 let file = scratch.url.appendingPathComponent("stdin")
                 try input.write(to: file)
-                process.standardInput = try FileHandle(forReadingFrom: file)
+                stdin = file.path
             } else {
-                process.standardInput = FileHandle.nullDevice
+                stdin = "/dev/null"
             }
         } catch {
             throw ChildProcessError("cannot set up the files of \(executable.path): \(error)")
         }
 
-        process.executableURL = executable
-        process.arguments = arguments
         var variables = ProcessInfo.processInfo.environment
         for name in unsetting { variables.removeValue(forKey: name) }
         variables.merge(environment) { $1 }
-        process.environment = variables
-        if let directory { process.currentDirectoryURL = directory }
-
+        let pid = try Spawn.start(
+            executable.path, arguments, environment: variables, directory: directory?.path,
+            streams: .init(input: stdin, output: stdout.path, error: stderr == stdout ? nil : stderr.path))
         let exit = ExitWatch()
-        process.terminationHandler = { finished in
-            // A signal's number is reported as a negative status, so it cannot pass for an exit code.
-            exit.finish(
-                finished.terminationReason == .exit ? finished.terminationStatus : -finished.terminationStatus)
-        }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            throw ChildProcessError("cannot run \(executable.path): \(error)")
-        }
+        Spawn.watch(pid) { status in exit.finish(status) }
         return ChildProcess(
-            pid: process.processIdentifier, standardOutput: stdout, standardError: stderr, exit: exit,
-            scratch: scratch, process: process)
+            pid: pid, standardOutput: stdout, standardError: stderr, exit: exit, scratch: scratch,
+            name: executable.lastPathComponent)
     }
 
     /// Runs `executable` to completion and returns its status and output.
@@ -131,15 +116,14 @@ public final class ChildProcess: Sendable {
     }
 
     private init(
-        pid: Int32, standardOutput: URL, standardError: URL, exit: ExitWatch, scratch: TemporaryFolder,
-        process: Process
+        pid: Int32, standardOutput: URL, standardError: URL, exit: ExitWatch, scratch: TemporaryFolder, name: String
     ) {
         self.pid = pid
         self.standardOutput = standardOutput
         self.standardError = standardError
         self.exit = exit
         self.scratch = scratch
-        self.process = process
+        self.name = name
     }
 
     // MARK: - Exit
@@ -203,12 +187,12 @@ public final class ChildProcess: Sendable {
             }
             if let status {
                 throw ChildProcessError(
-                    "\(process.executableURL?.lastPathComponent ?? "the child") exited (\(status)) before printing "
+                    "\(name) exited (\(status)) before printing "
                         + "the line awaited:\n\(text)")
             }
             if ContinuousClock.now >= deadline {
                 throw ChildProcessError(
-                    "\(process.executableURL?.lastPathComponent ?? "the child") did not print the line awaited "
+                    "\(name) did not print the line awaited "
                         + "within \(timeout):\n\(text)")
             }
             try await Task.sleep(for: interval)
