@@ -5,6 +5,10 @@ import Logging
 import Sandbox
 import Scheduler
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the gateway.",
@@ -109,6 +113,9 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "faas")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let environment = ProcessInfo.processInfo.environment
+        let givenNode = node ?? environment["FAAS_NODE"].flatMap { $0.isEmpty ? nil : $0 }
+        // The default node name holds the port, which must be known before the gateway binds it.
+        let port = self.port == 0 && givenNode == nil ? Self.freePort(host: host) ?? 0 : self.port
         var configuration = GatewayConfiguration()
         configuration.host = host
         configuration.port = port
@@ -118,8 +125,7 @@ struct Serve: AsyncParsableCommand {
         var options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
             logger: logger, workerThreads: workers,
-            node: node ?? environment["FAAS_NODE"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? "\(SchedulerConfiguration.defaultNode):\(port)",
+            node: givenNode ?? "\(SchedulerConfiguration.defaultNode):\(port)",
             kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes,
             registryURL: registry ?? environment["FAAS_REGISTRY"].flatMap { $0.isEmpty ? nil : $0 })
         let functions = ExampleDeployer.locate().map { ExampleDeployer(directory: $0, logger: logger) }
@@ -143,5 +149,34 @@ struct Serve: AsyncParsableCommand {
             platform.startHeartbeat(address: "http://\(host):\(port)", logger: heartbeatLogger)
         }
         try await service.runUntilSignalled(logger: logger)
+    }
+
+    /// A port free on `host` now (the kernel's pick for port 0), or nil when none can be bound there.
+    static func freePort(host: String) -> Int? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, "0", &hints, &found) == 0, let info = found else { return nil }
+        defer { freeaddrinfo(found) }
+        let socket = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+        guard socket >= 0 else { return nil }
+        defer { close(socket) }
+        guard bind(socket, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else { return nil }
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard named == 0 else { return nil }
+        let family = Int32(address.ss_family)
+        let port: UInt16 = withUnsafePointer(to: &address) { pointer in
+            if family == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_port }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }
+        }
+        let value = Int(UInt16(bigEndian: port))
+        return value > 0 ? value : nil
     }
 }
