@@ -25,9 +25,11 @@ import Testing
         InvocationRequest(method: "POST", path: "/p", query: "q=1", headers: [HTTPField(name: "X-A", value: "b")], body: Array(body.utf8))
     }
 
-    func record(_ harness: SchedulerHarness, _ id: String, is status: ActivationStatus) async -> ActivationRecord? {
+    func record(
+        _ harness: SchedulerHarness, _ id: String, is status: ActivationStatus, attempts: Int = 500
+    ) async -> ActivationRecord? {
         var found: ActivationRecord?
-        _ = await harness.eventually {
+        _ = await harness.eventually(attempts: attempts) {
             found = try? harness.registry.activations.get(id: id)
             return found?.status == status
         }
@@ -104,7 +106,11 @@ import Testing
 
     @Test func aFullQueueAtAcceptanceIs429AndStoresNothing() async throws {
         let harness = try SchedulerHarness()
-        try await harness.deploy("narrow", wat: Guests.busy(milliseconds: 2000), settings: ["concurrency: 1", "queue: 1", "capabilities: {clock: true}"])
+        // The first call runs for 8 s: all four are accepted or refused long before it ends, even on a
+        // loaded machine (with 2 s, a slow fourth accept once found the first finished and its slot free).
+        try await harness.deploy(
+            "narrow", wat: Guests.busy(milliseconds: 8000),
+            settings: ["concurrency: 1", "queue: 1", "timeout: 30s", "capabilities: {clock: true}"])
         let runner = await Self.start(harness)
         var answers: [AsyncRunner.Acceptance] = []
         for _ in 0..<4 {
@@ -116,7 +122,7 @@ import Testing
             if case .refused(let failure) = answer { #expect(failure.code == "too_many_requests") }
         }
         #expect(try harness.registry.activations.list(function: "narrow", limit: 10).count == 2)
-        for id in ids { #expect(await record(harness, id, is: .succeeded) != nil) }
+        for id in ids { #expect(await record(harness, id, is: .succeeded, attempts: 4000) != nil) }
         if case .refused(let failure) = await runner.accept(function: "ghost", version: nil, request: Self.request(), idempotencyKey: nil) {
             #expect(failure.code == "not_found")
         } else {

@@ -54,8 +54,8 @@ final class SchedulerHarness: Sendable {
     }
 
     /// Waits (bounded) until `condition` holds; background prewarming takes a moment.
-    func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<500 {
+    func eventually(attempts: Int = 500, _ condition: () -> Bool) async -> Bool {
+        for _ in 0..<attempts {
             if condition() { return true }
             try? await Task.sleep(for: .milliseconds(10))
         }

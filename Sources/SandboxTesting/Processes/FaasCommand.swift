@@ -7,7 +7,7 @@ public import Foundation
 /// what a test sees.
 public enum FaasCommand {
     /// The variables of the test process that `faas` would read, not passed on.
-    public static let isolatedVariables = ["FAAS_GATEWAY", "FAAS_TOKEN", "FAAS_DATA"]
+    public static let isolatedVariables = ["FAAS_GATEWAY", "FAAS_TOKEN", "FAAS_DATA", "FAAS_REGISTRY", "FAAS_NODE"]
 
     /// `faas` beside the test bundle (`swift build --build-tests` builds every product into the
     /// same folder), or else `.build/debug/faas` of the package.

@@ -15,14 +15,15 @@ final class FaasServer: Sendable {
     var pid: Int32 { child.pid }
 
     /// Starts `faas serve --port 0 --data DATA [--token T]` and waits (bounded) until it listens.
-    /// `options` are more `serve` options (`--registry URL --node NAME`).
+    /// `options` are more `serve` options (`--registry URL --node NAME`), `environment` more variables.
     static func start(
-        data: URL, token: String? = nil, options: [String] = [], in scratch: TemporaryFolder
+        data: URL, token: String? = nil, options: [String] = [], environment: [String: String] = [:],
+        in scratch: TemporaryFolder
     ) async throws -> FaasServer {
         let log = scratch.url.appendingPathComponent("serve-\(UUID().uuidString).log")
         let child = try FaasCommand.launch(
             ["serve", "--port", "0", "--data", data.path] + (token.map { ["--token", $0] } ?? []) + options,
-            output: .combined(log))
+            environment: environment, output: .combined(log))
         // On failure `child` goes away here, which kills the server if it still runs.
         let port = try await child.waitForLine(timeout: .seconds(120)) { line -> Int? in
             guard let marker = line.range(of: "faas gateway listening on http://127.0.0.1:") else { return nil }
