@@ -39,16 +39,37 @@ struct SandboxBenchmark: ParsableCommand {
         let request = InvocationRequest()
         var id: UInt64 = 0
 
-        for (name, image, count) in [("noop", noopImage, coldRuns), ("hello", helloImage, max(coldRuns / 5, 20))] {
-            report("cold \(name): create", try median(count) {
-                id += 1
-                _ = try Compartment(image: image, id: id, callHandler: nil)
-            })
-            report("cold \(name): create + first invoke", try median(count) {
-                id += 1
-                let compartment = try Compartment(image: image, id: id, callHandler: nil)
-                try check(compartment.invoke(request, context: context()))
-            })
+        // Each compartment goes away after its invocation, so the default monitor's next one runs on the
+        // recycled instance; the monitor that recycles nothing instantiates afresh each time. Interleaved.
+        let fresh = Intravisor(configuration: .init(fuelPerSecond: intravisor.fuelPerSecond, recycledInstances: 0))
+        for (name, module, descriptor, count) in [
+            ("noop", noop, noopDescriptor, coldRuns), ("hello", hello, helloDescriptor, max(coldRuns / 5, 20)),
+        ] {
+            let images = try [intravisor, fresh].map { monitor in
+                try CompartmentImage(module: module, files: [:], descriptor: descriptor, intravisor: monitor)
+            }
+            var created: [[Duration]] = [[], []]
+            var invoked: [[Duration]] = [[], []]
+            var recycled = 0
+            for _ in 0..<count {
+                for (index, image) in images.enumerated() {
+                    id += 1
+                    let started = clock.now
+                    _ = try Compartment(image: image, id: id, callHandler: nil)
+                    created[index].append(started.duration(to: clock.now))
+                    id += 1
+                    let again = clock.now
+                    let compartment = try Compartment(image: image, id: id, callHandler: nil)
+                    try check(compartment.invoke(request, context: context()))
+                    invoked[index].append(again.duration(to: clock.now))
+                    if index == 0, compartment.isRecycled { recycled += 1 }
+                }
+            }
+            func middle(_ samples: [Duration]) -> Duration { samples.sorted()[samples.count / 2] }
+            report("cold \(name): create", middle(created[0]), extra: " (\(recycled)/\(count) on a recycled instance)")
+            report("cold \(name): create + first invoke", middle(invoked[0]))
+            report("cold \(name): create, fresh instance", middle(created[1]))
+            report("cold \(name): create + first invoke, fresh instance", middle(invoked[1]))
         }
         // Compartments of an image with iv_init: started from the copy of what the first one's iv_init
         // left (the default) beside running iv_init in each, interleaved so load drifts hit both.

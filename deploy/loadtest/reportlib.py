@@ -50,6 +50,7 @@ def parse_sandbox(text):
     for name in ("noop", "hello"):
         out[f"cold_{name}_create"] = find_duration(text, f"cold {name}: create:")
         out[f"cold_{name}_first"] = find_duration(text, f"cold {name}: create + first invoke:")
+        out[f"cold_{name}_first_fresh"] = find_duration(text, f"cold {name}: create + first invoke, fresh instance:")
         out[f"warm_{name}"] = find_duration(text, f"warm {name}: invoke + reset:")
     # Compartments of init-cache, started from the copy of what the first one's iv_init left, or running iv_init.
     out["cold_init_copy"] = find_duration(text, "cold init-cache: create from the initial state:")
@@ -494,7 +495,8 @@ def cold_start(w, x):
     measured = [(f, label) for f, label in COLD if dig(cold, f, "summary")]
     w("Ours over HTTP, against the default gateway: `deploy/loadtest/coldstart --function F --details` deploys "
       "`lt-F-cold` with `warm: 0` and `keep_alive: 0s`, so every invocation creates a compartment from the cached "
-      "image, runs it and destroys it; each sample is one sequential `POST /invoke` on a kept-alive connection from a "
+      "image, runs it and destroys it (the new compartment runs on the instance the previous one left, recycled: its "
+      "memory and globals overwritten with the image's initial state, the code WasmKit translated kept); each sample is one sequential `POST /invoke` on a kept-alive connection from a "
       "Python client, timed from request written to last byte read, and its `X-Faas-Start` header is recorded (the "
       "table counts them). `noop` and `hello` also run the deploy phase, the others only the cold and warm ones. The "
       "client itself costs the 'client floor': the same client against the SwiftNIO fixed-200 server. In-process "
@@ -535,8 +537,11 @@ def cold_start(w, x):
               "`faas-bench scheduler` |")
     for f in ("noop", "hello"):
         if sandbox.get(f"cold_{f}_first") is not None:
+            fresh = sandbox.get(f"cold_{f}_first_fresh")
             w(f"| cvmfaas `{f}` compartment create + first invoke | {us(sandbox.get(f'cold_{f}_first'))} | | | | "
-              f"`faas-bench sandbox` median; create alone {us(sandbox.get(f'cold_{f}_create'))} |")
+              f"`faas-bench sandbox` median, on the instance the previous compartment left (recycled); create alone "
+              f"{us(sandbox.get(f'cold_{f}_create'))}"
+              + (f"; on a fresh instance (`recycledInstances: 0`, same run) {us(fresh)}" if fresh else "") + " |")
     if sandbox.get("cold_init_copy") is not None:
         speedup = sandbox.get("init_speedup")
         w(f"| cvmfaas `init-cache` compartment create | {us(sandbox['cold_init_copy'])} | | | | `faas-bench sandbox` "
@@ -729,12 +734,14 @@ def where_the_time_goes(w, x):
              if warm8 else ""))
         w("")
     if sandbox.get("cold_hello_first") and sandbox.get("cold_hello_create"):
+        fresh = sandbox.get("cold_hello_first_fresh")
         w(f"**Cold `hello`.** Creating the compartment takes {us(sandbox['cold_hello_create'])}, its first invoke brings "
-          f"the total to {us(sandbox['cold_hello_first'])}, while a warm invoke takes {us(sandbox.get('warm_hello'))}: "
+          f"the total to {us(sandbox['cold_hello_first'])}, while a warm invoke takes {us(sandbox.get('warm_hello'))}. "
           "WasmKit 0.4.2 translates each function on its first call in an instance (`.uncompiled` code in its "
-          "`Function.swift`), so every cold `hello` pays the translation of the libc code `_start` reaches. Sharing "
-          "translated code across compartments of one image, or snapshotting an initialised compartment, is where a "
-          "cold start would get shorter.")
+          "`Function.swift`), so a fresh instance pays the translation of the libc code `_start` reaches"
+          + (f" ({us(fresh)} create + first invoke on a fresh instance in this run)" if fresh else "")
+          + "; a compartment on a recycled instance (one a compartment of the same module left when it went away "
+          "cleanly, its memory and globals overwritten with the image's initial state) keeps the translated code.")
         w("")
     measured = [(what, label) for what, label in LOADS if cell(http, what, 32)]
     if measured:
@@ -772,6 +779,7 @@ cold noop: create: 12.82 µs median
 cold noop: create + first invoke: 19.84 µs median
 cold hello: create: 31.41 µs median
 cold hello: create + first invoke: 2.80 ms median
+cold hello: create + first invoke, fresh instance: 4.90 ms median
 cold init-cache: create from the initial state: 14.10 µs median
 cold init-cache: create running iv_init: 640.52 µs median
 initial-state copy: 45.4x faster creation (medians)

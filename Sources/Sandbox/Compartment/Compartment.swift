@@ -8,6 +8,8 @@ import Synchronization
 /// global, and seals the entry capability with the monitor's object type: the compartment is *pre-sealed*.
 /// Only an image's first compartment runs `iv_init`: later ones copy the state it left in
 /// (``CompartmentImage/Initialization``), unless the module's code could change what a copy misses.
+/// Such a compartment may run on an instance recycled from one that went away cleanly
+/// (``RecycledInstance``): the copy makes it hold exactly the image's initial state.
 /// Each invocation unseals the entry, runs the guest under its limits, then (with `state: reset`) restores
 /// the snapshot and reseals. A trap, fault or limit destroys the compartment; so does memory growth under
 /// `state: reset`, since the snapshot no longer fits.
@@ -22,11 +24,18 @@ public final class Compartment: @unchecked Sendable {
     public private(set) var entryCapability: Capability
 
     let store: Store
+    private let instance: Instance
     private let memory: Memory
     private let entry: Function
     let hostContext: HostcallContext
+    private let binding: HostcallBinding
     private var stack: ExecutionStack
     private let globals: [Global]
+    /// Whether the instance may be recycled when the compartment goes (``RecycledInstance``): false once a
+    /// trap, fault or limit discarded it.
+    private var recyclable = true
+    /// Whether this compartment runs on an instance recycled from an earlier compartment.
+    public let isRecycled: Bool
     private var globalValues: [Value]
     private var snapshot: MemorySnapshot?
     private let lifecycle = Atomic<UInt8>(CompartmentState.sealed.rawValue)
@@ -53,40 +62,71 @@ public final class Compartment: @unchecked Sendable {
         let timeout = image.descriptor.limits.timeout
         self.id = id
         self.image = image
-        let store = Store(engine: intravisor.engine)
-        store.resourceLimiter = image.ceiling
-        self.store = store
         let context = HostcallContext(image: image, services: services)
         self.hostContext = context
-        var stack = ExecutionStack(engine: intravisor.engine)
         context.begin(
             InvocationRequest(), context: InvocationContext(activation: "", deadline: .now.advanced(by: timeout)))
         defer { context.end() }
-        store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
-
-        let instance: Instance
-        do {
-            let imports = HostcallLinker.imports(for: image, store: store, context: context)
-            instance = try image.module.instantiate(store: store, imports: imports)
-        } catch {
-            throw TrapClassifier.failure(for: error, timeout: timeout)
-        }
-        guard let memory = instance.exports[memory: "memory"], let entry = instance.exports[function: image.entryName]
-        else {
-            throw InvocationFailure(.functionError, "the module lacks its memory or \(image.entryName) export")
-        }
+        let initializes = image.descriptor.abi == .iv && image.initialization != .none
         let expected = image.descriptor.abi == .iv ? FunctionType(parameters: [], results: [.i32]) : FunctionType(parameters: [])
-        guard entry.type == expected else {
-            throw InvocationFailure(.functionError, "\(image.entryName) has signature \(entry.type), expected \(expected)")
+
+        // A recycled instance when the image's initial state is known and one fits it; else a fresh one.
+        let kept = image.recycles ? image.initialState : nil
+        let recycled = kept.flatMap { image.prepared.shelf.take(atMost: $0.memory.count, intravisor: intravisor) }
+        let store: Store
+        let instance: Instance
+        let memory: Memory
+        let entry: Function
+        let globals: [Global]
+        let binding: HostcallBinding
+        var stack = ExecutionStack(engine: intravisor.engine)
+        if let recycled {
+            (store, instance, memory, entry, globals) =
+                (recycled.store, recycled.instance, recycled.memory, recycled.entry, recycled.globals)
+            binding = recycled.binding
+            binding.context = context
+            store.resourceLimiter = image.ceiling
+            store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
+        } else {
+            store = Store(engine: intravisor.engine)
+            store.resourceLimiter = image.ceiling
+            // Before instantiating: a start function runs under the budget too.
+            store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
+            binding = HostcallBinding(context)
+            do {
+                let imports = HostcallLinker.imports(for: image, store: store, binding: binding)
+                instance = try image.module.instantiate(store: store, imports: imports)
+            } catch {
+                throw TrapClassifier.failure(for: error, timeout: timeout)
+            }
+            guard let exportedMemory = instance.exports[memory: "memory"],
+                let exportedEntry = instance.exports[function: image.entryName]
+            else {
+                throw InvocationFailure(.functionError, "the module lacks its memory or \(image.entryName) export")
+            }
+            guard exportedEntry.type == expected else {
+                throw InvocationFailure(
+                    .functionError, "\(image.entryName) has signature \(exportedEntry.type), expected \(expected)")
+            }
+            (memory, entry) = (exportedMemory, exportedEntry)
+            globals = image.globalExports.compactMap { instance.exports[global: $0] }
         }
+        self.store = store
+        self.instance = instance
         self.memory = memory
         self.entry = entry
+        self.binding = binding
+        self.globals = globals
+        self.isRecycled = recycled != nil
         context.memory = memory
 
-        let globals = image.globalExports.compactMap { instance.exports[global: $0] }
-        self.globals = globals
         var initial: InitialState?
-        if image.descriptor.abi == .iv, let initializer = instance.exports[function: "iv_init"] {
+        if recycled != nil, let kept {
+            // Exactly the image's initial state, whatever the previous compartment left.
+            try Self.start(memory: memory, globals: globals, from: kept, instance: instance, stack: &stack)
+            context.table = CapabilityTable(firstHandle: kept.nextHandle)
+            initial = kept
+        } else if initializes, let initializer = instance.exports[function: "iv_init"] {
             guard initializer.type == expected else {
                 throw InvocationFailure(.functionError, "iv_init has signature \(initializer.type), expected \(expected)")
             }
@@ -109,15 +149,12 @@ public final class Compartment: @unchecked Sendable {
                     throw InvocationFailure(.functionError, "iv_init returned \(status)\(said.isEmpty ? "" : ": " + said)")
                 }
                 if image.initialization == .copied {
-                    let snapshot = Self.withBytes(of: memory) { image.snapshot(of: UnsafeRawBufferPointer($0)) }
-                    if let own = InitialState(
-                        memory: snapshot, globals: globals.map(\.value), nextHandle: context.table.nextHandleToIssue)
-                    {
-                        // Another compartment may have run iv_init at the same time and been kept first.
-                        initial = image.keepInitialState(own) === own ? own : nil
-                    }
+                    initial = Self.keepInitialState(of: memory, globals: globals, context: context, image: image)
                 }
             }
+        } else if image.takesFreshState() {
+            // No iv_init: a fresh instance is the state a recycled one is given.
+            initial = Self.keepInitialState(of: memory, globals: globals, context: context, image: image)
         }
         self.stack = stack
         self.globalValues = globals.map(\.value)
@@ -138,9 +175,30 @@ public final class Compartment: @unchecked Sendable {
         }
     }
 
-    /// Makes a fresh instance hold `state`: grows its memory to the state's size with the image's grow
-    /// export, copies the memory in (only the blocks that differ from the fresh instance's) and assigns
-    /// every mutable global.
+    /// Takes what `memory` and `globals` hold now as the image's initial state, unless another compartment's
+    /// was kept first (two may start at once); answers the state when it is this compartment's.
+    private static func keepInitialState(
+        of memory: Memory, globals: [Global], context: HostcallContext, image: CompartmentImage
+    ) -> InitialState? {
+        let snapshot = withBytes(of: memory) { image.snapshot(of: UnsafeRawBufferPointer($0)) }
+        guard let own = InitialState(memory: snapshot, globals: globals.map(\.value), nextHandle: context.table.nextHandleToIssue)
+        else { return nil }
+        return image.keepInitialState(own) === own ? own : nil
+    }
+
+    /// Hands the instance to its module's shelf when the compartment went cleanly (``RecycledInstance``).
+    deinit {
+        guard recyclable, image.recycles else { return }
+        image.prepared.shelf.put(
+            RecycledInstance(
+                store: store, instance: instance, memory: memory, entry: entry, globals: globals, binding: binding,
+                intravisor: image.intravisor),
+            capacity: image.intravisor.configuration.recycledInstances)
+    }
+
+    /// Makes an instance, fresh or recycled, hold `state`: grows its memory to the state's size with the
+    /// image's grow export, copies the memory in (only the blocks that differ from what the instance holds)
+    /// and assigns every mutable global.
     private static func start(
         memory: Memory, globals: [Global], from state: InitialState, instance: Instance, stack: inout ExecutionStack
     ) throws(InvocationFailure) {
@@ -190,9 +248,11 @@ public final class Compartment: @unchecked Sendable {
         lifecycle.store(CompartmentState.destroyed.rawValue, ordering: .releasing)
     }
 
-    /// Destroys the compartment from the thread that runs it, dropping its own snapshot at once.
+    /// Destroys the compartment from the thread that runs it, dropping its own snapshot at once; its
+    /// instance is not recycled.
     func discard() {
         destroy()
+        recyclable = false
         snapshot = nil
     }
 

@@ -29,8 +29,18 @@ public final class CompartmentImage: Sendable {
     public let initialization: Initialization
     /// The export that grows a fresh instance's memory (``ModuleRewriter/memoryGrowExport``), if added.
     let memoryGrowExport: String?
-    /// What `iv_init` left in the first compartment that ran it, once taken (``Initialization/copied``).
+    /// What `iv_init` left in the first compartment that ran it, once taken (``Initialization/copied``), or
+    /// a fresh instance's state (``Initialization/none``, when instances are recycled).
     private let takenState = Mutex<InitialState?>(nil)
+    /// Whether a fresh instance's state was looked at (``Initialization/none``): it is taken once.
+    private let freshStateTaken = Atomic<Bool>(false)
+    /// The module as prepared, shared with other images of it, and its shelf of recycled instances.
+    let prepared: PreparedModule
+    /// Whether compartments of this image take recycled instances of its module and leave theirs
+    /// (``RecycledInstance``): recycling is on, and a copy of memory and globals makes an instance hold
+    /// the image's initial state (the module changes no other instance state, and `iv_init`, if any, has
+    /// its state copied, not rerun).
+    let recycles: Bool
 
     /// How the compartments of an image get the state `iv_init` leaves.
     public enum Initialization: Sendable, Equatable {
@@ -99,6 +109,7 @@ public final class CompartmentImage: Sendable {
         self.files = CapFileSet(files: files, grants: descriptor.grants.files)
         self.ceiling = MemoryCeiling(bytes: descriptor.limits.memoryBytes)
         self.memoryGrowExport = prepared.memoryGrowExport
+        self.prepared = prepared
         if descriptor.abi != .iv || exported["iv_init"] == nil {
             initialization = .none
         } else if !intravisor.configuration.initialStateCopies {
@@ -110,6 +121,11 @@ public final class CompartmentImage: Sendable {
         } else {
             initialization = .copied
         }
+        let reruns: Bool
+        if case .rerun = initialization { reruns = true } else { reruns = false }
+        recycles =
+            intravisor.configuration.recycledInstances > 0 && prepared.instanceStateChange == nil
+            && prepared.memoryGrowExport != nil && !reruns
     }
 
     /// The initial state taken from the image's first compartment, if any yet.
@@ -122,6 +138,13 @@ public final class CompartmentImage: Sendable {
             taken = state
             return state
         }
+    }
+
+    /// Whether the caller is the first to take a fresh instance's state (``Initialization/none``); later
+    /// callers, and callers of images that do not recycle, are not.
+    func takesFreshState() -> Bool {
+        guard recycles, initialization == .none else { return false }
+        return freshStateTaken.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
     }
 
     /// The image's shared snapshot if `memory` matches it; otherwise a new snapshot of `memory`, which

@@ -16,6 +16,10 @@ public final class PreparedModule: Sendable {
     let instanceStateChange: String?
     /// The size of the module as given, in bytes.
     public let byteCount: Int
+    /// Instances of this module kept for recycling (``RecycledInstance``), shared by its images.
+    let shelf = InstanceShelf()
+    /// Instances kept for recycling now.
+    public var recycledInstances: Int { shelf.count }
 
     /// - Throws: `SandboxError` `invalid_function` when the module is not valid WebAssembly or uses a
     ///   name reserved by the platform.

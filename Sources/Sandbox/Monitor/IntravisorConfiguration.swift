@@ -16,12 +16,17 @@ public struct IntravisorConfiguration: Sendable {
     /// compartment instead of running `iv_init` again (default `true`; see
     /// ``CompartmentImage/Initialization``). Off only to measure what the copy saves.
     public var initialStateCopies: Bool
+    /// How many instances of one module are kept, when their compartments go away cleanly, for the next
+    /// compartments of that module's images (default 2; 0 turns recycling off; see ``RecycledInstance``).
+    /// Each keeps its linear memory and the code WasmKit translated for it.
+    public var recycledInstances: Int
 
     public init(
         fuelPerSecond: UInt64? = nil, stackBytes: Int = 512 << 10, fuelMetering: Bool = true,
-        calibrationTime: Duration = .milliseconds(30), initialStateCopies: Bool = true
+        calibrationTime: Duration = .milliseconds(30), initialStateCopies: Bool = true, recycledInstances: Int = 2
     ) {
         self.initialStateCopies = initialStateCopies
+        self.recycledInstances = max(recycledInstances, 0)
         self.fuelPerSecond = fuelPerSecond
         self.stackBytes = stackBytes
         self.fuelMetering = fuelMetering

@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads that run guest code (default: one per core).")
     var workers: Int = SchedulerConfiguration.defaultWorkerThreads
 
+    @Option(help: "Instances of one module kept, when their compartments go away cleanly, for the next cold start of that module (0 turns it off).")
+    var recycledInstances = IntravisorConfiguration().recycledInstances
+
     @Option(help: "This node's name in activation records (env FAAS_NODE; default HOSTNAME:PORT).")
     var node: String?
 
@@ -68,6 +71,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("refusing to listen on \(host) without a token; set --token (or FAAS_TOKEN) or pass --insecure")
         }
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be from 1 to 1024") }
+        guard (0...64).contains(recycledInstances) else {
+            throw ValidationError("--recycled-instances must be from 0 to 64")
+        }
         guard Self.bytes(kvQuota) != nil else {
             throw ValidationError("--kv-quota must be a size such as 256Mi, 1Gi or 65536")
         }
@@ -124,7 +130,7 @@ struct Serve: AsyncParsableCommand {
         configuration.accessLog = accessLog == "on"
         var options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
-            logger: logger, workerThreads: workers,
+            logger: logger, workerThreads: workers, recycledInstances: recycledInstances,
             node: givenNode ?? "\(SchedulerConfiguration.defaultNode):\(port)",
             kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes,
             registryURL: registry ?? environment["FAAS_REGISTRY"].flatMap { $0.isEmpty ? nil : $0 })

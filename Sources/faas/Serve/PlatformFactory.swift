@@ -13,6 +13,8 @@ struct ServeOptions: Sendable {
     var logger: Logger
     /// Threads that run guest code.
     var workerThreads = SchedulerConfiguration.defaultWorkerThreads
+    /// Instances kept per module for later cold starts (``IntravisorConfiguration/recycledInstances``).
+    var recycledInstances = IntravisorConfiguration().recycledInstances
     /// This node's name in activation records and leases.
     var node = SchedulerConfiguration.defaultNode
     /// The most bytes of keys and values one key-value store may hold.
@@ -34,7 +36,7 @@ enum PlatformFactory {
         let registry = try shared?.registry
             ?? FunctionRegistry.open(directory: options.dataDirectory, kvQuota: options.kvQuota, logger: options.logger)
         let scheduler = Scheduler(
-            registry: registry, intravisor: Intravisor(),
+            registry: registry, intravisor: Intravisor(configuration: .init(recycledInstances: options.recycledInstances)),
             configuration: SchedulerConfiguration(
                 workerThreads: options.workerThreads, node: options.node, outbound: CurlClient(),
                 runtimes: options.runtimes),
