@@ -39,30 +39,21 @@ import Darwin
 
             var deployedLines = 0, verified = 0
             for round in 0..<Self.kills {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: child)
-                process.arguments = [data, module, "\(round)"]
-                let output = Pipe()
-                process.standardOutput = output
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                var printed = ""
+                // Through the test support's posix_spawn, not Foundation's Process (which crashes now
+                // and then on Linux in Swift 6.3.1, see ChildProcess).
+                let running = try ChildProcess.launch(URL(fileURLWithPath: child), [data, module, "\(round)"])
                 if round % 5 == 0 {
                     // During start-up: opening the database and collecting what an earlier kill left.
                     usleep(UInt32.random(in: 1_000...60_000, using: &random))
                 } else {
                     // Somewhere in the deploys: wait until the child is open, then a random moment.
-                    while !printed.contains("ready\n") {
-                        let chunk = output.fileHandleForReading.availableData
-                        if chunk.isEmpty { break }
-                        printed += String(decoding: chunk, as: UTF8.self)
-                    }
+                    while running.isRunning, !running.output.contains("ready\n") { usleep(500) }
                     usleep(UInt32.random(in: 0...250_000, using: &random))
                 }
-                _ = kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                #expect(process.terminationReason == .uncaughtSignal, "the child ran until killed (round \(round))")
-                printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                running.send(SIGKILL)
+                while running.isRunning { usleep(500) }
+                #expect(running.exitStatus == -SIGKILL, "the child ran until killed (round \(round))")
+                let printed = running.output
                 deployedLines += printed.split(separator: "\n").filter { $0.hasPrefix("deployed") }.count
 
                 let registry = try FunctionRegistry.open(directory: data, logger: Fixtures.quietLogger)

@@ -106,10 +106,11 @@ import Testing
 
     @Test func aFullQueueAtAcceptanceIs429AndStoresNothing() async throws {
         let harness = try SchedulerHarness()
-        // The first call runs for 8 s: all four are accepted or refused long before it ends, even on a
-        // loaded machine (with 2 s, a slow fourth accept once found the first finished and its slot free).
+        // The first call runs for 4 s: all four are accepted or refused before it ends, even on a loaded
+        // machine (with 2 s, a slow fourth accept once found the first finished and its slot free). Not
+        // longer: the guest spins a core all that time, which slows every other test.
         try await harness.deploy(
-            "narrow", wat: Guests.busy(milliseconds: 8000),
+            "narrow", wat: Guests.busy(milliseconds: 4000),
             settings: ["concurrency: 1", "queue: 1", "timeout: 30s", "capabilities: {clock: true}"])
         let runner = await Self.start(harness)
         var answers: [AsyncRunner.Acceptance] = []

@@ -166,9 +166,9 @@ import Testing
 
     @Test func queuedInvocationsOfARemovedFunctionHearNotFoundAtOnce() async throws {
         let harness = try SchedulerHarness()
-        // The holder spins for 30 s: the queued call must hear 404 while it still runs, not when
+        // The holder spins for 10 s: the queued call must hear 404 while it still runs, not when
         // the slot frees (an ordering, not a wall-clock bound).
-        let holder = try await holdTheOnlySlot("gone", harness, timeout: "30s")
+        let holder = try await holdTheOnlySlot("gone", harness, timeout: "10s")
         let queued = Task { await harness.invoke("gone") }
         #expect(await harness.eventually { harness.scheduler.pool(function: "gone").queued == 1 })
         try await harness.scheduler.remove(function: "gone")
