@@ -1,5 +1,5 @@
 import Foundation
-import Gateway
+@testable import Gateway
 import Logging
 import Synchronization
 import Testing
@@ -145,6 +145,17 @@ struct LogSinkTests {
         let text = pipe.drain()
         #expect(!text.contains("[Gateway] request"))
         #expect(text.contains("gateway listening"))
+    }
+
+    @Test func numbersInTheAccessLineAreWrittenAsStringWouldWriteThem() {
+        var values: [Int64] = [0, 1, 9, 10, 99, 100, 1_000_000, -1, -10, .max, .min, .max - 1, .min + 1]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 { values.append(Int64.random(in: .min ... .max, using: &generator) >> Int64.random(in: 0...63)) }
+        for value in values {
+            var out: [UInt8] = Array("x=".utf8)
+            LogSink.appendDecimal(value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "x=\(value)")
+        }
     }
 
     @Test func aFullBufferDropsAndCountsInsteadOfBlocking() throws {

@@ -94,15 +94,18 @@ public final class LogSink: @unchecked Sendable {
         var reported = 0
         var out: [UInt8] = []
         out.reserveCapacity(64 << 10)
+        // The lines taken from `pending`: the two arrays trade places, so neither is copied or
+        // reallocated once both have grown to a batch's size.
+        var batch: [Line] = []
         let pauseSeconds = Self.seconds(pause)
         while true {
+            batch.removeAll(keepingCapacity: true)
             condition.lock()
             while pending.isEmpty {
                 writerWaiting = true
                 condition.wait()
             }
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
+            swap(&batch, &pending)
             condition.unlock()
 
             out.removeAll(keepingCapacity: true)
@@ -158,9 +161,38 @@ public final class LogSink: @unchecked Sendable {
             out.append(contentsOf: clock.string(for: entry.time).utf8)
             out.append(contentsOf: " info \(label) :".utf8)
             // The keys in sorted order, as the event form writes them.
-            if let activation = entry.activation { out.append(contentsOf: " faas.activation=\(activation)".utf8) }
-            out.append(contentsOf: " faas.duration_us=\(entry.micros) faas.method=\(entry.method.rawValue)".utf8)
-            out.append(contentsOf: " faas.path=\(entry.path) faas.status=\(entry.status) [Gateway] request\n".utf8)
+            if let activation = entry.activation {
+                out.append(contentsOf: " faas.activation=".utf8)
+                out.append(contentsOf: activation.utf8)
+            }
+            out.append(contentsOf: " faas.duration_us=".utf8)
+            Self.appendDecimal(entry.micros, to: &out)
+            out.append(contentsOf: " faas.method=".utf8)
+            out.append(contentsOf: entry.method.rawValue.utf8)
+            out.append(contentsOf: " faas.path=".utf8)
+            out.append(contentsOf: entry.path.utf8)
+            out.append(contentsOf: " faas.status=".utf8)
+            Self.appendDecimal(Int64(entry.status), to: &out)
+            out.append(contentsOf: " [Gateway] request\n".utf8)
+        }
+    }
+}
+
+extension LogSink {
+    /// Appends `value` in decimal without making a `String` (the access line's numbers).
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        guard value != 0 else { return out.append(UInt8(ascii: "0")) }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of UInt64.max
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            out.append(contentsOf: buffer[(24 - count)...])
         }
     }
 }
