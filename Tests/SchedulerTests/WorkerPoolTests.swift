@@ -46,3 +46,30 @@ import Testing
         #expect(count.withLock { $0 } == 100)
     }
 }
+
+extension WorkerPoolTests {
+    /// The only thread waits inside `blocking` with its slot given back; a job submitted only then
+    /// (not queued when the slot was freed) must get a thread of its own, not wait for the wait.
+    @Test func aJobSubmittedWhileEveryThreadWaitsGetsAThread() {
+        let pool = WorkerPool(size: 1, name: "handoff")
+        let waiting = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let released = Mutex<Bool?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        pool.submit(key: "waiter") {
+            pool.blocking {
+                waiting.signal()
+                // Only the second job ends this wait; give up after a while rather than hang the suite.
+                let result = release.wait(timeout: .now() + 20)
+                released.withLock { $0 = result == .success }
+            }
+            done.signal()
+        }
+        waiting.wait()
+        pool.submit(key: "releaser") { release.signal() }
+        done.wait()
+        #expect(released.withLock { $0 } == true)
+        #expect(pool.threadCount == 2)
+        pool.shutdown()
+    }
+}

@@ -15,9 +15,9 @@ import Synchronization
 /// At most ``size`` threads run guest code at once: each holds a slot. A guest that waits on the
 /// network (an outbound request, a durable write) gives its slot back for the wait with
 /// ``blocking(_:)`` and takes one again before it runs on, the way Go's runtime hands off a
-/// processor around a blocking system call: the freed slot runs queued work, on an idle thread or
-/// on one started for it (at most ``maxExtraThreads`` beyond ``size``; extras end after a while
-/// idle). A returning guest gets the next freed slot before any new job, in order of return.
+/// processor around a blocking system call: the freed slot runs queued work, there at once or
+/// submitted later, on an idle thread or on one started for it (at most ``maxExtraThreads`` beyond
+/// ``size``; extras end after a while idle). A returning guest gets the next freed slot before any new job, in order of return.
 ///
 /// A thread that finds no work looks again for a short while (``spin``, yielding the core
 /// meanwhile) before it sleeps: under load the next job usually arrives within microseconds, and
@@ -37,6 +37,8 @@ public final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private var liveThreads = 0
     private var idleThreads = 0
+    /// Threads started and not yet in their loop: about to look for work.
+    private var startingThreads = 0
     /// Slots held: threads running a job and not inside ``blocking(_:)``. Never above ``size``.
     private var running = 0
     /// Guests back from a wait, each waiting for a slot to be handed to it, oldest first.
@@ -73,6 +75,7 @@ public final class WorkerPool: @unchecked Sendable {
         let threadName = "\(name)-\(nextIndex)"
         nextIndex += 1
         liveThreads += 1
+        startingThreads += 1
         let thread = Thread { [unowned self] in
             ThreadName.setCurrent(threadName)
             self.loop()
@@ -99,7 +102,7 @@ public final class WorkerPool: @unchecked Sendable {
         }
         pending += 1
         queued.store(pending, ordering: .relaxed)
-        let wake = running < size && idleThreads > 0 && looking == 0
+        let wake = needsTaker()
         condition.unlock()
         if wake { condition.signal() }
     }
@@ -148,9 +151,16 @@ public final class WorkerPool: @unchecked Sendable {
             returning.removeFirst().signal()
             return false
         }
-        guard pending > 0, looking == 0 else { return false }
+        return needsTaker()
+    }
+
+    /// Jobs wait and a slot is free (lock held): returns whether to signal an idle thread after
+    /// unlocking. With none idle, looking or starting, every other thread is inside ``blocking(_:)``,
+    /// so one is started: else the jobs would wait for one of those waits to end with a slot free.
+    private func needsTaker() -> Bool {
+        guard pending > 0, running < size, looking == 0 else { return false }
         if idleThreads > 0 { return true }
-        if liveThreads < size + maxExtraThreads && !stopping { startThread() }
+        if startingThreads == 0, liveThreads < size + maxExtraThreads, !stopping { startThread() }
         return false
     }
 
@@ -218,6 +228,7 @@ public final class WorkerPool: @unchecked Sendable {
     private func loop() {
         pthread_setspecific(Self.owner, Unmanaged.passUnretained(self).toOpaque())
         condition.lock()
+        startingThreads -= 1
         while true {
             if !(pending > 0 && running < size) && !stopping {
                 looking += 1
@@ -251,7 +262,7 @@ public final class WorkerPool: @unchecked Sendable {
             let job = next()
             running += 1
             // More work than this thread: make sure another thread is on it.
-            let wakeAnother = pending > 0 && running < size && idleThreads > 0 && looking == 0
+            let wakeAnother = needsTaker()
             condition.unlock()
             if wakeAnother { condition.signal() }
             job?()
