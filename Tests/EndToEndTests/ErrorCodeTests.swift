@@ -33,7 +33,7 @@ struct ErrorCodeTests {
         let big = try UserFunctions.folder("big", module: UserFunctions.large(bytes: 7 << 20), in: functions)
         let single = try UserFunctions.folder(
             "single", module: GuestFixtures.wasm(GuestFixtures.ivInfiniteLoop),
-            settings: ["timeout: 6s", "concurrency: 1", "queue: 0", "warm: 0"], in: functions)
+            settings: ["timeout: 2s", "concurrency: 1", "queue: 0", "warm: 0"], in: functions)
         for folder in [big, single] {
             let deployed = try await FaasCommand.run(["deploy", folder.path], against: server, token: token)
             #expect(deployed.status == 0, "\(deployed.errors)")
@@ -62,7 +62,9 @@ struct ErrorCodeTests {
         #expect(invalid.errorMessage?.contains("memory") == true, "\(invalid.text)")
 
         // One compartment, no queue: while it spins, the next call is refused; the spinner times out.
-        // (Its timeout is long enough that a poll on a loaded machine sees it running.)
+        // Its timeout is long enough that a poll sees it running, and short because it burns a core:
+        // a loop without hostcalls is stopped by its fuel, which stands for CPU time, so on a machine
+        // the whole suite loads it lasts many times its timeout (6 s of fuel took over 90 s here).
         async let spinning = Curl.request("POST", server.url + "/invoke/single")
         #expect(
             try await eventually {
