@@ -181,19 +181,15 @@ public final class LogSink: @unchecked Sendable {
 extension LogSink {
     /// Appends `value` in decimal without making a `String` (the access line's numbers).
     static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        guard value != 0 else { return out.append(UInt8(ascii: "0")) }
         if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The digits come out lowest first; they are turned around in place.
+        let first = out.count
         var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of UInt64.max
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            out.append(contentsOf: buffer[(24 - count)...])
-        }
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[first...].reverse()
     }
 }
 

@@ -15,19 +15,19 @@ public protocol ActivationStore: Sendable {
 /// How much of the activation history is kept.
 public struct ActivationLimits: Sendable, Equatable {
     /// Finished records kept per function (1,000).
-    public var rowsPerFunction: Int = 1000
+    public var rowsPerFunction: Int
     /// Bytes of finished records (logs, messages, stored results) kept in all (256 MiB).
-    public var totalBytes: Int = 256 << 20
+    public var totalBytes: Int
     /// Longest a record waits in memory before it is written (250 ms). Reads merge records still in
     /// memory, so the interval is invisible to this node's API; other nodes see a record once it is
     /// written, well inside the second SPEC allows. Longer batches cost less per record: under load
     /// a batch holds more than the row cap of a busy function, and the records the cap would delete
     /// at once are never inserted (`faas-bench activations --functions 1 --rate 30000`: 6.3 µs of
     /// writer CPU per record at 50 ms, 3.0 µs at 250 ms).
-    public var flushInterval: Duration = .milliseconds(250)
+    public var flushInterval: Duration
     /// Most records written in one transaction (16,384): enough that a batch holds a whole flush
     /// interval up to about 65,000 records/s.
-    public var batchSize: Int = 16384
+    public var batchSize: Int
 
     public init(
         rowsPerFunction: Int = 1000, totalBytes: Int = 256 << 20, flushInterval: Duration = .milliseconds(250),

@@ -17,7 +17,8 @@ import Synchronization
 /// ``blocking(_:)`` and takes one again before it runs on, the way Go's runtime hands off a
 /// processor around a blocking system call: the freed slot runs queued work, there at once or
 /// submitted later, on an idle thread or on one started for it (at most ``maxExtraThreads`` beyond
-/// ``size``; extras end after a while idle). A returning guest gets the next freed slot before any new job, in order of return.
+/// ``size``; extras end after a while idle). A returning guest gets the next freed slot before any
+/// new job, in order of return.
 ///
 /// A thread that finds no work looks again for a short while (``spin``, yielding the core
 /// meanwhile) before it sleeps: under load the next job usually arrives within microseconds, and
