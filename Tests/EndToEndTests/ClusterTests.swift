@@ -56,6 +56,19 @@ import Testing
         for node in cluster.nodes {
             #expect(try await Self.servedWithin(.seconds(2), node, "shared", body: "one") != nil, "v1 on \(node.url)")
         }
+        // A synchronous activation's record is final within 1 s of its answer (SPEC) on every node, not
+        // only on the one that ran it, which serves it from memory until its writer has stored it.
+        let answered = try await Curl.request("POST", first.url + "/invoke/shared", body: Data("x".utf8))
+        let answeredAt = ContinuousClock.now
+        let activation = try #require(answered.header("X-Faas-Activation"))
+        let finalEverywhere = try await eventually(within: .seconds(1), every: .milliseconds(20)) {
+            for node in [second, third] {
+                let record = try await Curl.request("GET", node.url + "/activations/" + activation).object
+                guard record?["status"] as? String == "succeeded", record?["node"] as? String == "node1" else { return false }
+            }
+            return true
+        }
+        #expect(finalEverywhere, "\(activation) not final on every node \(ContinuousClock.now - answeredAt) after its answer")
         // Every node now holds a warm compartment of v1; v2 deployed on the second must replace it everywhere.
         let v2 = parent.appendingPathComponent("v2")
         try await cluster.deploy(try UserFunctions.folder("shared", module: try UserFunctions.constant("two"), in: v2), on: second)
