@@ -208,6 +208,32 @@ public enum GuestFixtures {
         """
     }
 
+    /// An `iv` guest that sends the outbound request `block` (it needs an `http` grant for it) and
+    /// answers the response's body, or "err" if the request failed: with a ``Gate``, a guest that
+    /// runs until the test lets it finish.
+    public static func heldCall(_ block: String) -> String {
+        """
+        (module
+          (import "intravisor" "http_request" (func $http (param i32 i32 i32 i32) (result i32)))
+          (import "intravisor" "cap_len" (func $caplen (param i32) (result i64)))
+          (import "intravisor" "cap_read" (func $capread (param i32 i32 i32 i64) (result i32)))
+          (import "intravisor" "response_write" (func $write (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "\(block)")
+          (data (i32.const 1024) "err")
+          (func (export "iv_main") (result i32)
+            (local $rc i32)
+            (local.set $rc (call $http (i32.const 0) (i32.const \(block.utf8.count)) (i32.const 0) (i32.const 0)))
+            (if (i32.lt_s (local.get $rc) (i32.const 0))
+              (then
+                (drop (call $write (i32.const 1024) (i32.const 3)))
+                (return (i32.const 0))))
+            (drop (call $write (i32.const 2048)
+              (call $capread (local.get $rc) (i32.const 2048) (i32.wrap_i64 (call $caplen (local.get $rc))) (i64.const 0))))
+            (i32.const 0)))
+        """
+    }
+
     /// An `iv` guest that answers `text` and nothing else.
     public static func constant(_ text: String) -> String {
         """

@@ -78,6 +78,29 @@ import Testing
         await harness.close()
     }
 
+    @Test func anAttemptPastItsDeadlineFailsAtTheDeadlineAndItsGuestsLateEndChangesNothing() async throws {
+        // Fuel for four times the timeout, as on a machine where the guest gets a quarter of a
+        // core: the sweep answers each attempt at its deadline while its guest still runs.
+        let generous = Intravisor(
+            configuration: IntravisorConfiguration(fuelPerSecond: SchedulerHarness.intravisor.fuelPerSecond * 4))
+        let harness = try SchedulerHarness(intravisor: generous)
+        try await harness.deploy(
+            "runaway", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 200ms", "retries: 1"])
+        let runner = await Self.start(harness)
+        let id = try #require(Self.accepted(await runner.accept(function: "runaway", version: nil, request: Self.request(), idempotencyKey: nil)))
+        let dead = try #require(await record(harness, id, is: .dead, attempts: 3000))
+        #expect(dead.attempts == 2 && dead.history.map(\.attempt) == [1, 2])
+        #expect(dead.history.allSatisfy { $0.error == "timeout" })
+        // Each answered guest runs on to the end of its fuel; when the last has stopped, the
+        // activation is as it was: no third attempt, no outcome from a late guest.
+        #expect(await harness.eventually(attempts: 6000) { harness.scheduler.pool(function: "runaway").running == 0 })
+        #expect(await harness.eventually { harness.scheduler.compartments().isEmpty })
+        let after = try #require(try harness.registry.activations.get(id: id))
+        #expect(after.status == .dead && after.attempts == 2 && after.history.count == 2)
+        runner.stop()
+        await harness.close()
+    }
+
     @Test func aSucceededActivationCannotBeRetried() async throws {
         let harness = try SchedulerHarness()
         try await harness.deploy("fine", wat: Guests.ok)
@@ -105,13 +128,11 @@ import Testing
     }
 
     @Test func aFullQueueAtAcceptanceIs429AndStoresNothing() async throws {
-        let harness = try SchedulerHarness()
-        // The first call runs for 4 s: all four are accepted or refused before it ends, even on a loaded
-        // machine (with 2 s, a slow fourth accept once found the first finished and its slot free). Not
-        // longer: the guest spins a core all that time, which slows every other test.
-        try await harness.deploy(
-            "narrow", wat: Guests.busy(milliseconds: 4000),
-            settings: ["concurrency: 1", "queue: 1", "timeout: 30s", "capabilities: {clock: true}"])
+        let harness = try OutboundGuestTests.harness()
+        // The first call waits on a gate the test opens once all four are accepted or refused, so
+        // its slot is surely still taken at the fourth accept, however loaded the machine.
+        let gate = try Gate()
+        try await harness.deployHeld("narrow", on: gate, settings: ["concurrency: 1", "queue: 1", "timeout: 60s"])
         let runner = await Self.start(harness)
         var answers: [AsyncRunner.Acceptance] = []
         for _ in 0..<4 {
@@ -123,6 +144,7 @@ import Testing
             if case .refused(let failure) = answer { #expect(failure.code == "too_many_requests") }
         }
         #expect(try harness.registry.activations.list(function: "narrow", limit: 10).count == 2)
+        gate.open()
         for id in ids { #expect(await record(harness, id, is: .succeeded, attempts: 4000) != nil) }
         if case .refused(let failure) = await runner.accept(function: "ghost", version: nil, request: Self.request(), idempotencyKey: nil) {
             #expect(failure.code == "not_found")

@@ -14,7 +14,7 @@ final class SchedulerHarness: Sendable {
     let clock: ManualSchedulerClock
     let logger: Logger
 
-    init(configuration: SchedulerConfiguration = .init(workerThreads: 2)) throws {
+    init(configuration: SchedulerConfiguration = .init(workerThreads: 2), intravisor: Intravisor = intravisor) throws {
         directory = NSTemporaryDirectory() + "faas-scheduler-\(UUID().uuidString)"
         var logger = Logger(label: "faas.test")
         logger.logLevel = .warning
@@ -22,7 +22,7 @@ final class SchedulerHarness: Sendable {
         registry = try FunctionRegistry.open(directory: directory, logger: logger)
         clock = ManualSchedulerClock()
         scheduler = Scheduler(
-            registry: registry, intravisor: Self.intravisor, configuration: configuration, logger: logger,
+            registry: registry, intravisor: intravisor, configuration: configuration, logger: logger,
             clock: clock)
     }
 
@@ -103,5 +103,16 @@ enum Guests {
     /// Busy for about `milliseconds` by the monotonic clock, then answers "done".
     static func busy(milliseconds: Int) -> String {
         GuestFixtures.busy(milliseconds: milliseconds)
+    }
+}
+
+extension SchedulerHarness {
+    /// Deploys `name` as a guest that calls `gate` and answers what it answers once opened: it
+    /// holds its slot until the test opens the gate. The harness needs outbound HTTP
+    /// (``OutboundGuestTests/harness(workers:)``).
+    func deployHeld(_ name: String, on gate: Gate, settings: [String]) async throws {
+        try await deploy(
+            name, wat: GuestFixtures.heldCall(gate.request),
+            settings: settings + ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import Sandbox
+import SandboxTesting
 import Scheduler
 import Synchronization
 import Testing
@@ -121,9 +122,40 @@ import Testing
         await harness.close()
     }
 
+    @Test func aGuestRunningPastItsDeadlineIsAnsweredWhileItRunsAndItsSlotStaysTaken() async throws {
+        // Fuel for four times the timeout: the loop makes no hostcall, so only its fuel stops it,
+        // as on a machine so loaded that the guest gets a quarter of a core. The answer must come
+        // at the deadline, while the guest still runs (an ordering, not a wall-clock bound).
+        let generous = Intravisor(
+            configuration: IntravisorConfiguration(fuelPerSecond: SchedulerHarness.intravisor.fuelPerSecond * 4))
+        let harness = try SchedulerHarness(intravisor: generous)
+        try await harness.deploy("runaway", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 200ms"])
+        let answer = await harness.invoke("runaway")
+        let stillRunning = harness.scheduler.pool(function: "runaway").running
+        #expect(errorCode(answer) == "timeout")
+        #expect(answer.start == .cold)
+        // The slot stays taken until the guest stops, so `concurrency` still bounds running guests.
+        #expect(stillRunning == 1, "the guest stopped before its answer; it was not answered at the deadline")
+        let activation = try #require(answer.activation)
+        harness.registry.activations.flush()
+        let record = try #require(try harness.registry.activations.get(id: activation))
+        #expect(record.status == .failed)
+        #expect(record.error == "timeout")
+        #expect(record.runUs >= 200_000)
+        // The guest ends at its fuel: its compartment is destroyed, the slot frees, and its own
+        // outcome (out of fuel) does not replace the answered record.
+        #expect(await harness.eventually(attempts: 6000) { harness.scheduler.pool(function: "runaway").running == 0 })
+        #expect(await harness.eventually { harness.scheduler.compartments().isEmpty })
+        harness.registry.activations.flush()
+        let kept = try #require(try harness.registry.activations.get(id: activation))
+        #expect(kept.message == record.message)
+        #expect(kept.runUs == record.runUs)
+        await harness.close()
+    }
+
     @Test func aQueuedInvocationWhoseDeadlinePassesFailsWithoutRunning() async throws {
-        let harness = try SchedulerHarness()
-        let holder = try await holdTheOnlySlot("slow", harness)
+        let harness = try OutboundGuestTests.harness()
+        let holder = try await SlotHolder(holding: "slow", harness)
         // Version 2 allows 100 ms: a call queued behind the slot runs out of time while waiting.
         try await harness.deploy("slow", wat: Guests.ok, settings: ["warm: 0", "concurrency: 1", "timeout: 100ms"])
         let waited = await harness.invoke("slow")
@@ -139,13 +171,13 @@ import Testing
         #expect(record.error == "timeout")
         #expect(record.runUs == 0)
         #expect(record.queueUs >= 100_000)
-        _ = await holder.value
+        _ = await holder.release()
         await harness.close()
     }
 
     @Test func queuedInvocationsEachTimeOutAtTheirOwnDeadline() async throws {
-        let harness = try SchedulerHarness()
-        let holder = try await holdTheOnlySlot("held", harness)
+        let harness = try OutboundGuestTests.harness()
+        let holder = try await SlotHolder(holding: "held", harness)
         // Two calls queue 300 ms apart under a 400 ms timeout: one sweep of the queue must not
         // take the second call early, and the re-armed sweep must not miss it.
         try await harness.deploy("held", wat: Guests.ok, settings: ["warm: 0", "concurrency: 1", "timeout: 400ms"])
@@ -160,30 +192,27 @@ import Testing
             let record = try #require(try harness.registry.activations.get(id: activation))
             #expect(record.queueUs >= 400_000)
         }
-        _ = await holder.value
+        _ = await holder.release()
         await harness.close()
     }
 
     @Test func queuedInvocationsOfARemovedFunctionHearNotFoundAtOnce() async throws {
-        let harness = try SchedulerHarness()
-        // The holder spins for 10 s: the queued call must hear 404 while it still runs, not when
-        // the slot frees (an ordering, not a wall-clock bound).
-        let holder = try await holdTheOnlySlot("gone", harness, timeout: "10s")
+        let harness = try OutboundGuestTests.harness()
+        // The holder runs until the test releases it: the queued call must hear 404 while it still
+        // runs, not when the slot frees.
+        let holder = try await SlotHolder(holding: "gone", harness)
         let queued = Task { await harness.invoke("gone") }
         #expect(await harness.eventually { harness.scheduler.pool(function: "gone").queued == 1 })
+        let holderFinished = Counter()
+        Task {
+            _ = await holder.answer.value
+            holderFinished.add()
+        }
         try await harness.scheduler.remove(function: "gone")
-        enum Finished: Sendable { case queued(InvocationAnswer), holder }
-        let first = await withTaskGroup(of: Finished.self) { group in
-            group.addTask { .queued(await queued.value) }
-            group.addTask { _ = await holder.value; return .holder }
-            return await group.next()
-        }
-        guard case .queued(let answer) = first else {
-            Issue.record("the queued invocation was held until the running one finished")
-            await harness.close()
-            return
-        }
+        let answer = await queued.value
+        #expect(holderFinished.value == 0, "the queued invocation was held until the running one finished")
         #expect(errorCode(answer) == "not_found")
+        _ = await holder.release()
         await harness.close()
     }
 
@@ -285,14 +314,24 @@ private func errorCode(_ answer: InvocationAnswer) -> String? {
     return nil
 }
 
-/// Deploys `name` as a guest that spins for its 6 s timeout with one slot, and starts a call that
-/// holds that slot. 6 s is long enough that a deploy made meanwhile, slow on a loaded machine, ends
-/// well before the slot frees.
-private func holdTheOnlySlot(
-    _ name: String, _ harness: SchedulerHarness, timeout: String = "6s"
-) async throws -> Task<InvocationAnswer, Never> {
-    try await harness.deploy(name, wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: \(timeout)"])
-    let holder = Task { await harness.invoke(name) }
-    #expect(await harness.eventually { harness.scheduler.pool(function: name).running == 1 })
-    return holder
+/// A call that holds the only slot of `name` until the test releases it: the guest waits on a
+/// ``Gate`` (no core burnt, no timeout to race), so a deploy made meanwhile, however slow on a
+/// loaded machine, ends while the slot is still taken.
+private struct SlotHolder {
+    let gate: Gate
+    let answer: Task<InvocationAnswer, Never>
+
+    init(holding name: String, _ harness: SchedulerHarness) async throws {
+        let gate = try Gate()
+        try await harness.deployHeld(name, on: gate, settings: ["warm: 0", "concurrency: 1", "timeout: 60s"])
+        self.gate = gate
+        answer = Task { await harness.invoke(name) }
+        #expect(await harness.eventually { gate.arrivals == 1 }, "the holder never reached its gate")
+    }
+
+    /// Opens the gate and waits for the holder's answer.
+    func release() async -> InvocationAnswer {
+        gate.open()
+        return await answer.value
+    }
 }

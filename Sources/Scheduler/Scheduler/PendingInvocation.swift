@@ -19,8 +19,19 @@ struct PendingInvocation: Sendable {
     var onStart: (@Sendable () -> Void)? = nil
     /// Whether it waited in the function's queue (for `faas_queue_wait_seconds`).
     var waited = false
+    /// Its admission ticket, which keys it in the scheduler's `answerDue`.
+    var ticket: UInt64 = 0
     /// Called once, on the thread that finishes the invocation.
     let completion: @Sendable (InvocationAnswer) -> Void
+}
+
+/// An admitted invocation whose answer is still due, for the deadline sweep.
+struct RunningInvocation: Sendable {
+    let invocation: PendingInvocation
+    /// When it left admission (or the queue) for a worker.
+    let started: ContinuousClock.Instant
+    /// Cold when it was admitted without a sealed compartment.
+    let start: StartKind
 }
 
 /// One attempt of a stored async activation, for ``Scheduler/runAttempt(_:completion:)``.

@@ -154,28 +154,31 @@ extension Scheduler {
             guard let entry = state.functions[function], let runtime = entry.runtimes[arriving.version ?? entry.current] else {
                 return .notLoaded
             }
-            let invocation = makeInvocation(runtime)
             let ticket = state.nextTicket
             state.nextTicket += 1
+            var invocation = makeInvocation(runtime)
+            invocation.ticket = ticket
             let decision = state.functions[function]!.admission.arrive(ticket, reserved: arriving.reserved)
+            if decision != .reject, state.sweepAt.map({ invocation.deadline < $0 }) ?? true {
+                state.sweepAt = invocation.deadline
+                armSweep = invocation.deadline
+            }
             switch decision {
             case .run:
                 state.runningInvocations += 1
-                return .run(invocation, Self.checkout(&state, runtime))
+                let handle = Self.checkout(&state, runtime)
+                Self.expectAnswer(&state, invocation, handle: handle, started: arrival)
+                return .run(invocation, handle)
             case .wait:
                 var queued = invocation
                 queued.waited = true
                 state.functions[function]!.waiters[ticket] = queued
-                if state.waitSweepAt.map({ invocation.deadline < $0 }) ?? true {
-                    state.waitSweepAt = invocation.deadline
-                    armSweep = invocation.deadline
-                }
                 return .queued(queued)
             case .reject:
                 return .refused(Self.full(function, entry))
             }
         }
-        if let armSweep { scheduleWaitSweep(at: armSweep) }
+        if let armSweep { scheduleSweep(at: armSweep) }
         return admitted
     }
 
@@ -187,39 +190,61 @@ extension Scheduler {
         return taken
     }
 
-    /// Runs an admitted invocation on the current (worker) thread, records it and answers.
+    /// Runs an admitted invocation on the current (worker) thread, records it and answers, unless
+    /// the deadline sweep answered it first.
     private func run(_ invocation: PendingInvocation, on handle: CompartmentHandle?) {
         let runtime = invocation.runtime
         let queueWait = ContinuousClock.now - invocation.arrival
         if invocation.waited { metrics.queueWait(function: runtime.function, duration: queueWait) }
-        invocation.onStart?()
+        if let onStart = invocation.onStart {
+            // Under the lock, so that an attempt the sweep has answered never starts afterwards:
+            // its runner would otherwise see it start after it finished.
+            state.withLock { state in
+                if state.answerDue[invocation.ticket] != nil { onStart() }
+            }
+        }
         let context = InvocationContext(activation: invocation.activation, deadline: invocation.deadline)
-        let execution = execute(runtime, on: handle, request: invocation.request, context: context)
+        let execution = execute(runtime, on: handle, request: invocation.request, context: context, ticket: invocation.ticket)
+        guard !execution.answeredBySweep else { return }
         invocation.completion(
             finishRecord(
                 runtime, activation: invocation.activation, arrival: invocation.arrival, queueWait: queueWait,
                 execution: execution, failure: nil, storeResult: invocation.storeResult))
     }
 
-    // MARK: - Queue deadlines
+    /// Notes that `invocation`, leaving admission for a worker, owes an answer by its deadline (lock held).
+    static func expectAnswer(
+        _ state: inout State, _ invocation: PendingInvocation, handle: CompartmentHandle?, started: ContinuousClock.Instant
+    ) {
+        state.answerDue[invocation.ticket] = RunningInvocation(
+            invocation: invocation, started: started, start: handle == nil ? .cold : .warm)
+    }
 
-    /// Sweeps the queues when `deadline` passes. One timer serves every queued invocation: a new
-    /// one is armed only when a waiter's deadline is earlier than the armed one (the older timer
-    /// then finds itself superseded and does nothing).
-    private func scheduleWaitSweep(at deadline: ContinuousClock.Instant) {
+    // MARK: - Deadlines
+
+    /// Sweeps for passed deadlines when `deadline` passes. One timer serves every queued and
+    /// running invocation: a new one is armed only when an admitted invocation's deadline is
+    /// earlier than the armed one (the older timer then finds itself superseded and does nothing).
+    private func scheduleSweep(at deadline: ContinuousClock.Instant) {
         let delay = max(.zero, deadline - .now)
         io.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: delay.nanoseconds))) { [weak self] in
-            self?.sweepExpiredWaiters(armedFor: deadline)
+            self?.sweepDeadlines(armedFor: deadline)
         }
     }
 
-    /// Answers `timeout` to every queued invocation whose deadline has passed, and re-arms the
-    /// sweep for the earliest deadline left.
-    private func sweepExpiredWaiters(armedFor armed: ContinuousClock.Instant) {
+    /// Answers `timeout` to every invocation whose deadline has passed, and re-arms the sweep for
+    /// the earliest deadline left.
+    ///
+    /// A queued one leaves its queue without running. A running one is answered while its guest
+    /// goes on: WasmKit cannot interrupt a guest, so one that makes no hostcall runs until its fuel
+    /// (about its timeout of CPU time) runs out, which on a loaded machine is long after the
+    /// deadline. Its slot stays taken until the guest stops; its own outcome is then dropped.
+    private func sweepDeadlines(armedFor armed: ContinuousClock.Instant) {
         let now = ContinuousClock.now
         var expired: [PendingInvocation] = []
+        var overdue: [RunningInvocation] = []
         let next: ContinuousClock.Instant? = state.withLock { state in
-            guard state.waitSweepAt == armed else { return nil }  // superseded by an earlier deadline
+            guard state.sweepAt == armed else { return nil }  // superseded by an earlier deadline
             guard armed <= now else { return armed }  // the timer fired a little early
             var earliest: ContinuousClock.Instant?
             for name in Array(state.functions.keys) {
@@ -230,10 +255,19 @@ extension Scheduler {
                     earliest = next
                 }
             }
-            state.waitSweepAt = earliest
+            for (ticket, running) in state.answerDue {
+                let deadline = running.invocation.deadline
+                if deadline <= now {
+                    overdue.append(running)
+                    state.answerDue[ticket] = nil
+                } else if earliest.map({ deadline < $0 }) ?? true {
+                    earliest = deadline
+                }
+            }
+            state.sweepAt = earliest
             return earliest
         }
-        if let next { scheduleWaitSweep(at: next) }
+        if let next { scheduleSweep(at: next) }
         for invocation in expired {
             let runtime = invocation.runtime
             metrics.queueWait(function: runtime.function, duration: now - invocation.arrival)
@@ -241,6 +275,22 @@ extension Scheduler {
                 invocation,
                 .timeout("\(runtime.function) waited \(runtime.manifest.timeout) in the queue without a free compartment"))
         }
+        for running in overdue { answerOverdue(running, now: now) }
+    }
+
+    /// Records and answers `timeout` for a running invocation past its deadline.
+    private func answerOverdue(_ running: RunningInvocation, now: ContinuousClock.Instant) {
+        let invocation = running.invocation
+        let runtime = invocation.runtime
+        let failure = InvocationFailure(.timeout, "\(runtime.function) did not answer within its timeout of \(runtime.manifest.timeout)")
+        let execution = Execution(
+            outcome: .failure(failure, InvocationReport(runTime: now - running.started)), failure: nil,
+            start: running.start, initTime: .zero)
+        invocation.completion(
+            finishRecord(
+                runtime, activation: invocation.activation, arrival: invocation.arrival,
+                queueWait: running.started - invocation.arrival, execution: execution, failure: nil,
+                storeResult: invocation.storeResult))
     }
 
     /// Records and answers a queued invocation that leaves the queue without running.
@@ -256,7 +306,7 @@ extension Scheduler {
 
     /// Hands a freed slot to the next queued invocation, with a sealed compartment if its pool has
     /// one, or releases it (lock held). The caller submits the returned invocation once the lock
-    /// is released.
+    /// is released. The sweep armed when it was queued covers its deadline.
     static func releaseSlot(_ state: inout State, function: String) -> (PendingInvocation, CompartmentHandle?)? {
         guard state.functions[function] != nil, let next = state.functions[function]!.admission.finish() else {
             state.runningInvocations -= 1
@@ -267,7 +317,9 @@ extension Scheduler {
             state.runningInvocations -= 1
             return nil
         }
-        return (invocation, checkout(&state, invocation.runtime))
+        let handle = checkout(&state, invocation.runtime)
+        expectAnswer(&state, invocation, handle: handle, started: .now)
+        return (invocation, handle)
     }
 
     /// Runs the invocation a freed slot went to.
@@ -282,14 +334,17 @@ extension Scheduler {
         var failure: SchedulerFailure?
         var start: StartKind
         var initTime: Duration
+        /// Whether the deadline sweep answered the invocation while it ran: its outcome is dropped.
+        var answeredBySweep = false
     }
 
     /// Runs one admitted invocation on the current (worker) thread on `handle` (checked out at
     /// admission), or on a new compartment when there was none (a cold start); then returns or
-    /// destroys the compartment and frees the slot.
+    /// destroys the compartment and frees the slot. `ticket` keys the answer the invocation owes
+    /// (nil for a CAP-Call, which its caller answers for).
     func execute(
         _ runtime: VersionRuntime, on handle: CompartmentHandle?, request: InvocationRequest,
-        context: InvocationContext
+        context: InvocationContext, ticket: UInt64? = nil
     ) -> Execution {
         var start = StartKind.warm
         var initTime = Duration.zero
@@ -306,8 +361,12 @@ extension Scheduler {
                 }
                 handle = created
             } catch {
-                dispatch(state.withLock { Self.releaseSlot(&$0, function: runtime.function) })
-                return Execution(outcome: nil, failure: error, start: start, initTime: .now - began)
+                let (answered, next) = state.withLock { state in
+                    (Self.answerTaken(&state, ticket), Self.releaseSlot(&state, function: runtime.function))
+                }
+                dispatch(next)
+                return Execution(
+                    outcome: nil, failure: error, start: start, initTime: .now - began, answeredBySweep: answered)
             }
             initTime = .now - began
             metrics.coldStart(function: runtime.function, duration: initTime)
@@ -316,7 +375,7 @@ extension Scheduler {
         let outcome = compartment.compartment.invoke(request, context: context)
         let reusable = compartment.compartment.state == .sealed
         let memory = compartment.compartment.memoryBytes
-        let (returned, next) = state.withLock { state in
+        let (returned, answered, next) = state.withLock { state in
             compartment.isRunning = false
             compartment.invocations += 1
             state.runningHandles[compartment.id] = nil
@@ -327,14 +386,21 @@ extension Scheduler {
                 let average = state.functions[runtime.function]!.averageRun
                 state.functions[runtime.function]!.averageRun = (average * 7 + report.runTime) / 8
             }
-            return (returned, Self.releaseSlot(&state, function: runtime.function))
+            return (returned, Self.answerTaken(&state, ticket), Self.releaseSlot(&state, function: runtime.function))
         }
         dispatch(next)
         if case .destroy(let dead) = returned {
             destroy([dead])
             refill(runtime)
         }
-        return Execution(outcome: outcome, failure: nil, start: start, initTime: initTime)
+        return Execution(outcome: outcome, failure: nil, start: start, initTime: initTime, answeredBySweep: answered)
+    }
+
+    /// Whether the deadline sweep has already answered the invocation of `ticket`; otherwise the
+    /// worker now owes its answer alone (lock held).
+    private static func answerTaken(_ state: inout State, _ ticket: UInt64?) -> Bool {
+        guard let ticket else { return false }
+        return state.answerDue.removeValue(forKey: ticket) == nil
     }
 }
 

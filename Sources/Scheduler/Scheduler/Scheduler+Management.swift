@@ -190,7 +190,12 @@ extension Scheduler {
             return all
         }
         destroy(remaining)
-        workers.shutdown()
-        registry.activations.flush()
+        // Off the task's thread: a guest still running past the grace (one answered at its
+        // deadline runs on until its fuel is spent) keeps the workers busy, and waiting for them
+        // must not hold a thread of the cooperative pool meanwhile.
+        _ = try? await onIO { [workers, registry] in
+            workers.shutdown()
+            registry.activations.flush()
+        }
     }
 }

@@ -46,8 +46,12 @@ public final class Scheduler: Sendable {
         /// Compartments checked out by a worker thread, for `/cvms`.
         var runningHandles: [UInt64: CompartmentHandle] = [:]
         var shuttingDown = false
-        /// When the armed sweep of queue deadlines fires, if one is armed.
-        var waitSweepAt: ContinuousClock.Instant?
+        /// Admitted invocations that have not answered yet, by ticket: the deadline sweep answers
+        /// `timeout` to those past their deadline while their guest still runs (a loop that makes
+        /// no hostcall stops only when its fuel runs out, later on a loaded machine).
+        var answerDue: [UInt64: RunningInvocation] = [:]
+        /// When the armed sweep of deadlines (queued and running invocations) fires, if one is armed.
+        var sweepAt: ContinuousClock.Instant?
     }
 
     /// - Parameters:
