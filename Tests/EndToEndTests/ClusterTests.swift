@@ -122,10 +122,13 @@ import Testing
     @Test func anAsyncActivationSurvivesTheKillOfTheNodeRunningIt() async throws {
         let cluster = try await Cluster.start()
         let parent = try cluster.scratch.folder("functions")
+        // The first attempt waits on a gate the test opens only after killing its node: it is
+        // surely running at the kill, and no guest burns a core meanwhile.
+        let gate = try Gate()
         try await cluster.deploy(
             try UserFunctions.folder(
-                "slow", module: try UserFunctions.busy(milliseconds: 4000),
-                settings: ["timeout: 60s", "capabilities:", "  clock: true"], in: parent),
+                "slow", module: try GuestFixtures.wasm(GuestFixtures.heldCall(gate.request)),
+                settings: ["timeout: 60s", "capabilities:", "  http: [\"http://127.0.0.1:*\"]"], in: parent),
             on: cluster.nodes[0])
         let accepted = try await Curl.request(
             "POST", cluster.nodes[1].url + "/invoke/slow", body: Data("x".utf8), headers: [("X-Faas-Async", "true")])
@@ -141,6 +144,7 @@ import Testing
         let index = try #require(runner.flatMap { Int($0.dropFirst("node".count)) })
         let victim = cluster.nodes[index - 1]
         _ = await victim.stop(signal: SIGKILL)
+        gate.open()
         let killed = ContinuousClock.now
         let survivor = try #require(cluster.nodes.first { $0.isRunning })
         // The lease (30 s) runs out, another node's reaper re-queues it, and it runs again there:

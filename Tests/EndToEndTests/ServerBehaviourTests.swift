@@ -92,25 +92,31 @@ struct ServerBehaviourTests {
     }
 
     @Test func sigtermFinishesTheRunningCallAndKeepsItsRecord() async throws {
+        // The running call waits on a local server that answers only once SIGTERM has been sent:
+        // the call is surely in flight when the stop begins, and no guest burns a core meanwhile.
+        let release = DispatchSemaphore(value: 0)
+        let upstream = try LoopbackHTTPServer { _ in
+            release.wait()
+            return .answer(status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"done":true}"#.utf8))
+        }
+        defer {
+            release.signal()
+            upstream.stop()
+        }
         let scratch = try TemporaryFolder()
-        let functions = try scratch.folder("functions")
         let data = scratch.url.appendingPathComponent("data")
         let server = try await FaasServer.start(data: data, in: scratch)
-        let busy = try UserFunctions.folder(
-            "busy", module: UserFunctions.busy(milliseconds: 4000),
-            settings: ["timeout: 20s", "capabilities:", "  clock: true"], in: functions)
-        #expect(try await FaasCommand.run(["deploy", busy.path], against: server).status == 0)
+        try await OutboundScenarioTests.deploy("fetch-json", to: server)
 
-        // Long enough that a poll on a loaded machine sees it running; the stop waits for the rest.
-        async let inFlight = Curl.request("POST", server.url + "/invoke/busy")
-        #expect(
-            try await eventually {
-                let info = try await Curl.request("GET", server.url + "/functions/busy")
-                return (info.object?["pool"] as? [String: Any])?["running"] as? Int == 1
-            })
+        async let inFlight = Curl.request(
+            "POST", server.url + "/invoke/fetch-json", body: Data("http://127.0.0.1:\(upstream.port)/slow".utf8))
+        #expect(await eventually { upstream.requests.count == 1 })
         kill(server.pid, SIGTERM)
+        // Give the stop a moment to begin (the server stops admitting), then let the call finish.
+        try await Task.sleep(for: .milliseconds(300))
+        release.signal()
         let answer = try await inFlight
-        #expect(answer.status == 200 && answer.text == "done", "\(answer.status) \(answer.text)")
+        #expect(answer.status == 200 && answer.text == #"{"done":true}"#, "\(answer.status) \(answer.text)")
         let activation = try #require(answer.header("X-Faas-Activation"))
         #expect(await server.stop(signal: 0) == 0, "\(server.output)")
 
@@ -118,7 +124,7 @@ struct ServerBehaviourTests {
         let record = try await Curl.request("GET", restarted.url + "/activations/\(activation)")
         #expect(record.status == 200)
         #expect(record.object?["status"] as? String == "succeeded", "\(record.text)")
-        #expect(record.object?["function"] as? String == "busy")
+        #expect(record.object?["function"] as? String == "fetch-json")
         #expect(await restarted.stop() == 0)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import SandboxTesting
 import Testing
 
 @Suite("Connections")
@@ -201,12 +202,19 @@ struct ConnectionTests {
     }
 
     @Test func aRunningInvocationIsNotCutByTheIdleTimeout() async throws {
-        // The idle timeout leaves room for the request to arrive on a loaded machine; the guest runs well past it.
-        try await TestGateway.with({ $0.idleTimeout = .seconds(1) }) { gateway in
-            try await gateway.backend.deploy(
-                "long", module: RouteGuests.busy(milliseconds: 3000), settings: ["capabilities:", "  clock: true"])
+        // The idle timeout leaves room for the request to arrive on a loaded machine; the guest waits
+        // on its gate, opened only once the idle timeout has passed twice over.
+        try await TestGateway.with({ $0.idleTimeout = .seconds(1) }, backend: RealPlatform.withOutbound) { gateway in
+            let gate = try Gate(answer: "finally")
+            try await gateway.backend.deployHeld("long", on: gate)
             let connection = try await gateway.connect()
             let began = ContinuousClock.now
+            let opener = Task {
+                while gate.arrivals == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await Task.sleep(for: .seconds(2))
+                gate.open()
+            }
+            defer { opener.cancel() }
             let response = try await connection.request("GET", "/invoke/long", timeout: .seconds(60))
             #expect(response.status == 200)
             #expect(response.text == "finally")

@@ -74,11 +74,11 @@ struct ErrorCodeTests {
 
     /// One compartment and no queue: while it runs, the next call is 429 with Retry-After.
     @Test func aFullQueueIs429WithRetryAfter() async throws {
-        try await TestGateway.with { gateway in
-            // Busy long enough that a poll on a loaded machine sees it running.
-            try await gateway.backend.deploy(
-                "single", module: RouteGuests.busy(milliseconds: 5000),
-                settings: ["concurrency: 1", "queue: 0", "warm: 0", "timeout: 30s", "capabilities:", "  clock: true"])
+        try await TestGateway.with(backend: RealPlatform.withOutbound) { gateway in
+            // The call runs until the test opens its gate.
+            let gate = try Gate(answer: "finally")
+            try await gateway.backend.deployHeld(
+                "single", on: gate, settings: ["concurrency: 1", "queue: 0", "warm: 0", "timeout: 30s"])
             let connection = try await gateway.connect()
             try await connection.send("POST /invoke/single HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
             var running = 0
@@ -91,6 +91,7 @@ struct ErrorCodeTests {
             #expect(refused.status == 429)
             #expect(refused.errorBody?.error.code == "too_many_requests")
             #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
+            gate.open()
             let finished = try await connection.readResponse(timeout: .seconds(60))
             #expect(finished.status == 200 && finished.text == "finally", "\(finished.status) \(finished.text)")
             await connection.close()

@@ -2,20 +2,19 @@ import Foundation
 import Gateway
 import Logging
 import Registry
+import SandboxTesting
 import ServiceLifecycle
 import Testing
 
 @Suite("Lifecycle")
 struct LifecycleTests {
     @Test func shutdownLetsRunningRequestsFinishAndStopsAccepting() async throws {
-        let gateway = try await TestGateway.start()
+        let gateway = try await TestGateway.start(backend: RealPlatform.withOutbound)
         defer { gateway.backend.removeData() }
-        // Busy long enough that a poll on a loaded machine sees it running, and the shutdown reaches its
-        // connection, before it answers: at the start of the suite the other tests load both cores
-        // (deploys run iv_init), and 4 s was once not enough for both. It stays under the 10 s shutdown grace.
-        try await gateway.backend.deploy(
-            "long", module: RouteGuests.busy(milliseconds: 8000),
-            settings: ["timeout: 30s", "capabilities:", "  clock: true"])
+        // The call runs until the test opens its gate, once the shutdown has closed the idle
+        // connection: it is surely still running when the shutdown begins, however loaded the machine.
+        let gate = try Gate(answer: "finally")
+        try await gateway.backend.deployHeld("long", on: gate, settings: ["timeout: 30s"])
         let connection = try await gateway.connect()
         try await connection.send("GET /invoke/long HTTP/1.1\r\nHost: x\r\n\r\n")
         let idle = try await gateway.connect()
@@ -28,13 +27,14 @@ struct LifecycleTests {
         #expect(running == 1)  // the slow invocation is running
 
         async let stopped: Void = gateway.server.shutdown()
+        #expect(await idle.waitForClose())
+        gate.open()
         let response = try await connection.readResponse(timeout: .seconds(60))
         #expect(response.status == 200)
         #expect(response.text == "finally")
         #expect(response.header("connection") == "close")
         await stopped
         #expect(await connection.waitForClose())
-        #expect(await idle.waitForClose())
         await #expect(throws: (any Error).self) {
             _ = try await RawConnection.connect(port: gateway.port).request("GET", "/healthz")
         }

@@ -1,3 +1,4 @@
+import Egress
 import Foundation
 import Gateway
 import Logging
@@ -38,6 +39,20 @@ struct RealPlatform: Sendable {
         return RealPlatform(
             platform: SchedulerPlatform(scheduler: scheduler, runner: runner, registry: registry), registry: registry,
             directory: directory)
+    }
+
+    /// A platform whose guests may make outbound requests, for guests held on a ``Gate``.
+    static func withOutbound() async throws -> RealPlatform {
+        try await make(
+            configuration: SchedulerConfiguration(workerThreads: 2, outbound: CurlClient(), runtimes: RealPlatform.runtimes))
+    }
+
+    /// Deploys `name` as a guest that calls `gate` and answers what it answers once opened: it runs,
+    /// holding its compartment and slot without burning a core, until the test opens the gate.
+    func deployHeld(_ name: String, on gate: Gate, settings: [String] = []) async throws {
+        try await deploy(
+            name, module: GuestFixtures.wasm(GuestFixtures.heldCall(gate.request)),
+            settings: settings + ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
     }
 
     /// Removes the data folder (after the gateway has shut the platform down).
