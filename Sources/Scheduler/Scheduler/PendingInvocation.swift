@@ -25,9 +25,15 @@ struct PendingInvocation: Sendable {
     let completion: @Sendable (InvocationAnswer) -> Void
 }
 
-/// An admitted invocation whose answer is still due, for the deadline sweep.
+/// An admitted invocation whose answer is still due: what the deadline sweep needs to answer it,
+/// and no more (not the request), since every invocation stores and removes one on the hot path.
 struct RunningInvocation: Sendable {
-    let invocation: PendingInvocation
+    let runtime: VersionRuntime
+    let activation: String
+    let arrival: ContinuousClock.Instant
+    let deadline: ContinuousClock.Instant
+    let storeResult: Bool
+    let completion: @Sendable (InvocationAnswer) -> Void
     /// When it left admission (or the queue) for a worker.
     let started: ContinuousClock.Instant
     /// Cold when it was admitted without a sealed compartment.

@@ -217,7 +217,9 @@ extension Scheduler {
         _ state: inout State, _ invocation: PendingInvocation, handle: CompartmentHandle?, started: ContinuousClock.Instant
     ) {
         state.answerDue[invocation.ticket] = RunningInvocation(
-            invocation: invocation, started: started, start: handle == nil ? .cold : .warm)
+            runtime: invocation.runtime, activation: invocation.activation, arrival: invocation.arrival,
+            deadline: invocation.deadline, storeResult: invocation.storeResult, completion: invocation.completion,
+            started: started, start: handle == nil ? .cold : .warm)
     }
 
     // MARK: - Deadlines
@@ -256,7 +258,7 @@ extension Scheduler {
                 }
             }
             for (ticket, running) in state.answerDue {
-                let deadline = running.invocation.deadline
+                let deadline = running.deadline
                 if deadline <= now {
                     overdue.append(running)
                     state.answerDue[ticket] = nil
@@ -280,17 +282,16 @@ extension Scheduler {
 
     /// Records and answers `timeout` for a running invocation past its deadline.
     private func answerOverdue(_ running: RunningInvocation, now: ContinuousClock.Instant) {
-        let invocation = running.invocation
-        let runtime = invocation.runtime
+        let runtime = running.runtime
         let failure = InvocationFailure(.timeout, "\(runtime.function) did not answer within its timeout of \(runtime.manifest.timeout)")
         let execution = Execution(
             outcome: .failure(failure, InvocationReport(runTime: now - running.started)), failure: nil,
             start: running.start, initTime: .zero)
-        invocation.completion(
+        running.completion(
             finishRecord(
-                runtime, activation: invocation.activation, arrival: invocation.arrival,
-                queueWait: running.started - invocation.arrival, execution: execution, failure: nil,
-                storeResult: invocation.storeResult))
+                runtime, activation: running.activation, arrival: running.arrival,
+                queueWait: running.started - running.arrival, execution: execution, failure: nil,
+                storeResult: running.storeResult))
     }
 
     /// Records and answers a queued invocation that leaves the queue without running.
