@@ -308,6 +308,30 @@ import Testing
     }
 }
 
+extension SchedulerTests {
+    @Test func recycledInstancesAndTheirMemoryAreGauged() async throws {
+        let harness = try SchedulerHarness()
+        try await harness.deploy("lazy", wat: Guests.ok, settings: ["warm: 0", "keep_alive: 10s"])
+        func gauges() -> (instances: Bool, bytes: Bool, text: String) {
+            let text = harness.scheduler.prometheusText()
+            return (text.contains("\nfaas_recycled_instances 1.0\n"), text.contains("\nfaas_recycled_instance_bytes 65536.0\n"), text)
+        }
+        #expect(harness.scheduler.prometheusText().contains("\nfaas_recycled_instances 0.0\n"))
+        #expect(await harness.invoke("lazy").start == .cold)
+        // Past keep_alive the compartment goes; its instance (one 64 KiB page) waits on the shelf.
+        harness.clock.advance(by: .seconds(11))
+        harness.scheduler.reap()
+        #expect(await harness.eventually { harness.scheduler.compartments().isEmpty })
+        let shelved = gauges()
+        #expect(shelved.instances && shelved.bytes, "\(shelved.text)")
+        // The next cold start takes it off the shelf.
+        #expect(await harness.invoke("lazy").start == .cold)
+        let text = harness.scheduler.prometheusText()
+        #expect(text.contains("\nfaas_recycled_instances 0.0\n") && text.contains("\nfaas_recycled_instance_bytes 0.0\n"), "\(text)")
+        await harness.close()
+    }
+}
+
 /// The SPEC error code of a failed answer, or nil.
 private func errorCode(_ answer: InvocationAnswer) -> String? {
     if case .failure(let failure) = answer.result { return failure.code }

@@ -35,7 +35,7 @@ public final class CompartmentImage: Sendable {
     /// Whether a fresh instance's state was looked at (``Initialization/none``): it is taken once.
     private let freshStateTaken = Atomic<Bool>(false)
     /// The module as prepared, shared with other images of it, and its shelf of recycled instances.
-    let prepared: PreparedModule
+    public let prepared: PreparedModule
     /// Whether compartments of this image take recycled instances of its module and leave theirs
     /// (``RecycledInstance``): recycling is on, and a copy of memory and globals makes an instance hold
     /// the image's initial state (the module changes no other instance state, and `iv_init`, if any, has

@@ -20,6 +20,8 @@ public final class PreparedModule: Sendable {
     let shelf = InstanceShelf()
     /// Instances kept for recycling now.
     public var recycledInstances: Int { shelf.count }
+    /// The linear memory those instances hold, in bytes: memory no compartment counts.
+    public var recycledBytes: Int { shelf.bytes }
 
     /// - Throws: `SandboxError` `invalid_function` when the module is not valid WebAssembly or uses a
     ///   name reserved by the platform.

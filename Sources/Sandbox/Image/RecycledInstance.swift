@@ -72,4 +72,7 @@ final class InstanceShelf: Sendable {
 
     /// Instances kept now.
     var count: Int { shelved.withLock { $0.count } }
+
+    /// The linear memory of the instances kept now, in bytes.
+    var bytes: Int { shelved.withLock { $0.reduce(0) { $0 + $1.memory.byteCount } } }
 }

@@ -29,6 +29,7 @@ final class SchedulerMetrics: Sendable {
         var dead: [String: CoreMetrics.Counter] = [:]
         var depths: [String: CoreMetrics.Gauge] = [:]
         var pairs: [PairKey: CoreMetrics.Counter] = [:]
+        var recycled: (instances: CoreMetrics.Gauge, bytes: CoreMetrics.Gauge)?
     }
 
     /// A counter with two labels: its name and both label values.
@@ -102,6 +103,23 @@ final class SchedulerMetrics: Sendable {
         }
         gauges[0].record(sealed)
         gauges[1].record(running)
+    }
+
+    /// `faas_recycled_instances` and `faas_recycled_instance_bytes`: instances of departed
+    /// compartments kept for later cold starts, and the linear memory they hold, which no
+    /// compartment's `memory_bytes` counts.
+    func recycled(instances: Int, bytes: Int) {
+        let (count, size) = handles.withLock { handles in
+            if handles.recycled == nil {
+                handles.recycled = (
+                    CoreMetrics.Gauge(label: "faas_recycled_instances", factory: factory),
+                    CoreMetrics.Gauge(label: "faas_recycled_instance_bytes", factory: factory)
+                )
+            }
+            return handles.recycled!
+        }
+        count.record(instances)
+        size.record(bytes)
     }
 
     /// `faas_deploys_total{result}`.

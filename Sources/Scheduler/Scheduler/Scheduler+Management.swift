@@ -167,7 +167,23 @@ extension Scheduler {
         // invocation: that would take the scheduler's lock twice more on the hot path.
         let functions = state.withLock { Array($0.functions.keys) }
         for function in functions { publishGauges(function) }
+        publishRecycled()
         return metrics.prometheusText()
+    }
+
+    /// Sums the shelves of every module a loaded version or a platform runtime uses (the images of
+    /// one runtime share its module, and so its shelf).
+    private func publishRecycled() {
+        var modules: [ObjectIdentifier: PreparedModule] = [:]
+        state.withLock { state in
+            for entry in state.functions.values {
+                for runtime in entry.runtimes.values { modules[ObjectIdentifier(runtime.image.prepared)] = runtime.image.prepared }
+            }
+        }
+        for prepared in preparedRuntimes.withLock({ Array($0.values) }) { modules[ObjectIdentifier(prepared)] = prepared }
+        metrics.recycled(
+            instances: modules.values.reduce(0) { $0 + $1.recycledInstances },
+            bytes: modules.values.reduce(0) { $0 + $1.recycledBytes })
     }
 
     /// Stops admitting, lets running invocations finish (at most `grace`), destroys every
