@@ -52,7 +52,7 @@ extension Scheduler {
     ) -> VersionRuntime {
         var drained: [CompartmentHandle] = []
         let runtime: VersionRuntime = state.withLock { state in
-            var entry = state.functions[function] ?? FunctionState(current: version, manifest: manifest)
+            let entry = state.functions[function] ?? FunctionState(current: version, manifest: manifest)
             if makeCurrent && version != entry.current, let old = entry.runtimes.removeValue(forKey: entry.current) {
                 drained = old.pool.drain()
             }
@@ -162,14 +162,13 @@ extension Scheduler {
         let now = clock.now()
         var expired: [CompartmentHandle] = []
         state.withLock { state in
-            for (name, var entry) in state.functions {
+            for entry in state.functions.values {
                 for (version, runtime) in entry.runtimes {
                     expired += runtime.pool.expire(now: now)
                     if version != entry.current && runtime.pool.isEmpty {
                         entry.runtimes[version] = nil
                     }
                 }
-                state.functions[name] = entry
             }
         }
         destroy(expired)

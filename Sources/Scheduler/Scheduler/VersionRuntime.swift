@@ -22,8 +22,10 @@ final class VersionRuntime: @unchecked Sendable {
     }
 }
 
-/// Everything the scheduler knows of one function name.
-struct FunctionState {
+/// Everything the scheduler knows of one function name, touched only with the scheduler's lock
+/// held. A class, so that the hot path's lookups (`state.functions[name]`) retain one reference
+/// rather than copying the queue, the runtimes and the admission out of the dictionary.
+final class FunctionState {
     var current: Int
     var admission: Admission
     var runtimes: [Int: VersionRuntime] = [:]
@@ -47,7 +49,7 @@ struct FunctionState {
 
     /// Takes the queued invocations whose deadline has passed out of the queue; returns the
     /// earliest deadline among those still waiting.
-    mutating func expireWaiters(now: ContinuousClock.Instant, into expired: inout [PendingInvocation])
+    func expireWaiters(now: ContinuousClock.Instant, into expired: inout [PendingInvocation])
         -> ContinuousClock.Instant?
     {
         var earliest: ContinuousClock.Instant?
