@@ -1,11 +1,16 @@
+import Registry
 public import Sandbox
 
 /// An admitted or queued invocation, carried from the caller's thread to the worker that runs it.
 ///
 /// It holds everything the worker needs to run the guest, record the activation and answer, so
-/// that a queued invocation is a value in the function's queue rather than a parked task: when a
+/// that a queued invocation is an entry in the function's queue rather than a parked task: when a
 /// slot frees, the worker that freed it hands the next one straight to the worker threads.
-struct PendingInvocation: Sendable {
+///
+/// A class of constants: it passes through admission, the queue, the worker's closure and the
+/// deadline sweep's table, and each of those retains one reference rather than copying the request,
+/// the strings and the closures.
+final class PendingInvocation: Sendable {
     let runtime: VersionRuntime
     let request: InvocationRequest
     let activation: String
@@ -16,24 +21,35 @@ struct PendingInvocation: Sendable {
     /// to its runner instead of to the activation log.
     let storeResult: Bool
     /// Called on the worker thread just before the guest runs (an async attempt starts).
-    var onStart: (@Sendable () -> Void)? = nil
-    /// Whether it waited in the function's queue (for `faas_queue_wait_seconds`).
-    var waited = false
+    let onStart: (@Sendable () -> Void)?
     /// Its admission ticket, which keys it in the scheduler's `answerDue`.
-    var ticket: UInt64 = 0
+    let ticket: UInt64
+    /// Whether it waits in the function's queue (for `faas_queue_wait_seconds`).
+    let waited: Bool
     /// Called once, on the thread that finishes the invocation.
     let completion: @Sendable (InvocationAnswer) -> Void
+
+    init(
+        runtime: VersionRuntime, request: InvocationRequest, activation: String, arrival: ContinuousClock.Instant,
+        storeResult: Bool, onStart: (@Sendable () -> Void)?, ticket: UInt64, waited: Bool,
+        completion: @escaping @Sendable (InvocationAnswer) -> Void
+    ) {
+        self.runtime = runtime
+        self.request = request
+        self.activation = activation
+        self.arrival = arrival
+        self.deadline = arrival + runtime.manifest.timeout
+        self.storeResult = storeResult
+        self.onStart = onStart
+        self.ticket = ticket
+        self.waited = waited
+        self.completion = completion
+    }
 }
 
-/// An admitted invocation whose answer is still due: what the deadline sweep needs to answer it,
-/// and no more (not the request), since every invocation stores and removes one on the hot path.
+/// An admitted invocation whose answer is still due, for the deadline sweep.
 struct RunningInvocation: Sendable {
-    let runtime: VersionRuntime
-    let activation: String
-    let arrival: ContinuousClock.Instant
-    let deadline: ContinuousClock.Instant
-    let storeResult: Bool
-    let completion: @Sendable (InvocationAnswer) -> Void
+    let invocation: PendingInvocation
     /// When it left admission (or the queue) for a worker.
     let started: ContinuousClock.Instant
     /// Cold when it was admitted without a sealed compartment.

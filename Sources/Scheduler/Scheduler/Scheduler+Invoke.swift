@@ -93,16 +93,16 @@ extension Scheduler {
     private func admitOrLoad(
         _ arriving: Admittance, arrival: ContinuousClock.Instant, completion: @escaping @Sendable (InvocationAnswer) -> Void
     ) {
-        let admitted = admit(arriving, arrival: arrival) { runtime in
-            var invocation = PendingInvocation(
-                runtime: runtime, request: arriving.request, activation: arriving.activation, arrival: arrival,
-                deadline: arrival + runtime.manifest.timeout, storeResult: arriving.storeResult,
-                completion: completion)
-            if let onStart = arriving.onStart {
+        let admitted = admit(arriving, arrival: arrival) { runtime, ticket, waits in
+            var onStart: (@Sendable () -> Void)?
+            if let starting = arriving.onStart {
                 let version = runtime.version
-                invocation.onStart = { onStart(version) }
+                onStart = { starting(version) }
             }
-            return invocation
+            return PendingInvocation(
+                runtime: runtime, request: arriving.request, activation: arriving.activation, arrival: arrival,
+                storeResult: arriving.storeResult, onStart: onStart, ticket: ticket, waited: waits,
+                completion: completion)
         }
         switch admitted {
         case .notLoaded:
@@ -142,7 +142,7 @@ extension Scheduler {
     /// compartment checkout under one acquisition of the lock.
     private func admit(
         _ arriving: Admittance, arrival: ContinuousClock.Instant,
-        _ makeInvocation: (VersionRuntime) -> PendingInvocation
+        _ makeInvocation: (VersionRuntime, _ ticket: UInt64, _ waits: Bool) -> PendingInvocation
     ) -> Admitted {
         let function = arriving.function
         var armSweep: ContinuousClock.Instant?
@@ -156,27 +156,22 @@ extension Scheduler {
             }
             let ticket = state.nextTicket
             state.nextTicket += 1
-            var invocation = makeInvocation(runtime)
-            invocation.ticket = ticket
-            let decision = state.functions[function]!.admission.arrive(ticket, reserved: arriving.reserved)
-            if decision != .reject, state.sweepAt.map({ invocation.deadline < $0 }) ?? true {
+            let decision = entry.admission.arrive(ticket, reserved: arriving.reserved)
+            if decision == .reject { return .refused(Self.full(function, entry)) }
+            let waits = decision != .run
+            let invocation = makeInvocation(runtime, ticket, waits)
+            if state.sweepAt.map({ invocation.deadline < $0 }) ?? true {
                 state.sweepAt = invocation.deadline
                 armSweep = invocation.deadline
             }
-            switch decision {
-            case .run:
-                state.runningInvocations += 1
-                let handle = Self.checkout(&state, runtime)
-                Self.expectAnswer(&state, invocation, handle: handle, started: arrival)
-                return .run(invocation, handle)
-            case .wait:
-                var queued = invocation
-                queued.waited = true
-                state.functions[function]!.waiters[ticket] = queued
-                return .queued(queued)
-            case .reject:
-                return .refused(Self.full(function, entry))
+            if waits {
+                entry.waiters[ticket] = invocation
+                return .queued(invocation)
             }
+            state.runningInvocations += 1
+            let handle = Self.checkout(&state, runtime)
+            Self.expectAnswer(&state, invocation, handle: handle, started: arrival)
+            return .run(invocation, handle)
         }
         if let armSweep { scheduleSweep(at: armSweep) }
         return admitted
@@ -217,9 +212,7 @@ extension Scheduler {
         _ state: inout State, _ invocation: PendingInvocation, handle: CompartmentHandle?, started: ContinuousClock.Instant
     ) {
         state.answerDue[invocation.ticket] = RunningInvocation(
-            runtime: invocation.runtime, activation: invocation.activation, arrival: invocation.arrival,
-            deadline: invocation.deadline, storeResult: invocation.storeResult, completion: invocation.completion,
-            started: started, start: handle == nil ? .cold : .warm)
+            invocation: invocation, started: started, start: handle == nil ? .cold : .warm)
     }
 
     // MARK: - Deadlines
@@ -258,7 +251,7 @@ extension Scheduler {
                 }
             }
             for (ticket, running) in state.answerDue {
-                let deadline = running.deadline
+                let deadline = running.invocation.deadline
                 if deadline <= now {
                     overdue.append(running)
                     state.answerDue[ticket] = nil
@@ -282,16 +275,17 @@ extension Scheduler {
 
     /// Records and answers `timeout` for a running invocation past its deadline.
     private func answerOverdue(_ running: RunningInvocation, now: ContinuousClock.Instant) {
-        let runtime = running.runtime
+        let invocation = running.invocation
+        let runtime = invocation.runtime
         let failure = InvocationFailure(.timeout, "\(runtime.function) did not answer within its timeout of \(runtime.manifest.timeout)")
         let execution = Execution(
             outcome: .failure(failure, InvocationReport(runTime: now - running.started)), failure: nil,
             start: running.start, initTime: .zero)
-        running.completion(
+        invocation.completion(
             finishRecord(
-                runtime, activation: running.activation, arrival: running.arrival,
-                queueWait: running.started - running.arrival, execution: execution, failure: nil,
-                storeResult: running.storeResult))
+                runtime, activation: invocation.activation, arrival: invocation.arrival,
+                queueWait: running.started - invocation.arrival, execution: execution, failure: nil,
+                storeResult: invocation.storeResult))
     }
 
     /// Records and answers a queued invocation that leaves the queue without running.
