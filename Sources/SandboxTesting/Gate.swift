@@ -29,6 +29,10 @@ public final class Gate: Sendable {
 
     deinit { server.stop() }
 
+    /// The manifest lines that grant outbound HTTP to any loopback port: the gate's, and any
+    /// other local server a test runs.
+    public static let loopbackGrant = ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"]
+
     /// The outbound request block that reaches the gate.
     public var request: String { "GET http://127.0.0.1:\(server.port)/" }
 

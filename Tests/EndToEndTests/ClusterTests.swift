@@ -128,7 +128,7 @@ import Testing
         try await cluster.deploy(
             try UserFunctions.folder(
                 "slow", module: try GuestFixtures.wasm(GuestFixtures.heldCall(gate.request)),
-                settings: ["timeout: 60s", "capabilities:", "  http: [\"http://127.0.0.1:*\"]"], in: parent),
+                settings: ["timeout: 60s"] + Gate.loopbackGrant, in: parent),
             on: cluster.nodes[0])
         let accepted = try await Curl.request(
             "POST", cluster.nodes[1].url + "/invoke/slow", body: Data("x".utf8), headers: [("X-Faas-Async", "true")])

@@ -34,7 +34,7 @@ struct ErrorCodeTests {
         let gate = try Gate(answer: "finally")
         let single = try UserFunctions.folder(
             "single", module: GuestFixtures.wasm(GuestFixtures.heldCall(gate.request)),
-            settings: ["concurrency: 1", "queue: 0", "warm: 0", "capabilities:", "  http: [\"http://127.0.0.1:*\"]"],
+            settings: ["concurrency: 1", "queue: 0", "warm: 0"] + Gate.loopbackGrant,
             in: functions)
         for folder in [big, single] {
             let deployed = try await FaasCommand.run(["deploy", folder.path], against: server, token: token)

@@ -131,7 +131,7 @@ struct OutboundGuestTests {
         let harness = try Self.harness()
         defer { Task { await harness.close() } }
         try await harness.deploy(
-            "probe", wat: OutboundGuests.probe(), settings: ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            "probe", wat: OutboundGuests.probe(), settings: Gate.loopbackGrant)
         let answer = await harness.invoke("probe", body: "GET http://127.0.0.1:\(server.port)/ping?token=secret\nX-Probe: 1")
         #expect(try Self.text(answer) == "201 pong")
         #expect(server.requests.first?.target == "/ping?token=secret")
@@ -152,7 +152,7 @@ struct OutboundGuestTests {
         let harness = try Self.harness()
         defer { Task { await harness.close() } }
         try await harness.deploy(
-            "headers", wat: OutboundGuests.headers, settings: ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            "headers", wat: OutboundGuests.headers, settings: Gate.loopbackGrant)
         let answer = await harness.invoke("headers", body: "POST http://127.0.0.1:\(server.port)/")
         #expect(try Self.text(answer) == "3 2 application/json")
         #expect(server.requests.count == 1 && server.requests.first?.body.isEmpty == true)
@@ -186,7 +186,7 @@ struct OutboundGuestTests {
         defer { server.stop() }
         let harness = try Self.harness()
         defer { Task { await harness.close() } }
-        let grant = ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"]
+        let grant = Gate.loopbackGrant
         try await harness.deploy("sixteen", wat: OutboundGuests.probe(times: 16), settings: grant)
         try await harness.deploy("seventeen", wat: OutboundGuests.probe(times: 17), settings: grant)
         let block = "GET http://127.0.0.1:\(server.port)/"
@@ -200,7 +200,7 @@ struct OutboundGuestTests {
         let harness = try Self.harness()
         defer { Task { await harness.close() } }
         try await harness.deploy(
-            "oob", wat: OutboundGuests.outOfBounds, settings: ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            "oob", wat: OutboundGuests.outOfBounds, settings: Gate.loopbackGrant)
         let answer = await harness.invoke("oob")
         guard case .failure(let failure) = answer.result else {
             Issue.record("expected a fault, got \(answer.result)")
@@ -217,7 +217,7 @@ struct OutboundGuestTests {
         defer { Task { await harness.close() } }
         try await harness.deploy(
             "probe", wat: OutboundGuests.probe(),
-            settings: ["timeout: 600ms", "capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            settings: ["timeout: 600ms"] + Gate.loopbackGrant)
         let answer = await harness.invoke("probe", body: "GET http://127.0.0.1:\(server.port)/")
         #expect(try Self.text(answer) == "err 4")
     }
@@ -238,7 +238,7 @@ struct OutboundGuestTests {
         defer { Task { await harness.close() } }
         try await harness.deploy(
             "slow", wat: OutboundGuests.probe(),
-            settings: ["concurrency: 8", "timeout: 60s", "capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            settings: ["concurrency: 8", "timeout: 60s"] + Gate.loopbackGrant)
         try await harness.deploy("spin", wat: OutboundGuests.spin, settings: ["concurrency: 2"])
         let block = "GET http://127.0.0.1:\(server.port)/"
         let cpuRuns = Counter()

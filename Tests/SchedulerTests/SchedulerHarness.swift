@@ -113,6 +113,6 @@ extension SchedulerHarness {
     func deployHeld(_ name: String, on gate: Gate, settings: [String]) async throws {
         try await deploy(
             name, wat: GuestFixtures.heldCall(gate.request),
-            settings: settings + ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            settings: settings + Gate.loopbackGrant)
     }
 }

@@ -52,7 +52,7 @@ struct RealPlatform: Sendable {
     func deployHeld(_ name: String, on gate: Gate, settings: [String] = []) async throws {
         try await deploy(
             name, module: GuestFixtures.wasm(GuestFixtures.heldCall(gate.request)),
-            settings: settings + ["capabilities:", "  http: [\"http://127.0.0.1:*\"]"])
+            settings: settings + Gate.loopbackGrant)
     }
 
     /// Removes the data folder (after the gateway has shut the platform down).
