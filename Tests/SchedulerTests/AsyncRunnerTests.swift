@@ -85,12 +85,15 @@ import Testing
             configuration: IntravisorConfiguration(fuelPerSecond: SchedulerHarness.intravisor.fuelPerSecond * 4))
         let harness = try SchedulerHarness(intravisor: generous)
         try await harness.deploy(
-            "runaway", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 200ms", "retries: 1"])
+            "runaway", wat: Guests.logThenSpin, settings: ["warm: 0", "concurrency: 1", "timeout: 200ms", "retries: 1"])
         let runner = await Self.start(harness)
         let id = try #require(Self.accepted(await runner.accept(function: "runaway", version: nil, request: Self.request(), idempotencyKey: nil)))
         let dead = try #require(await record(harness, id, is: .dead, attempts: 3000))
         #expect(dead.attempts == 2 && dead.history.map(\.attempt) == [1, 2])
         #expect(dead.history.allSatisfy { $0.error == "timeout" })
+        // The first attempt keeps what its guest logged before the deadline answered for it. (The
+        // second may have timed out in the queue, behind the first's guest, and logged nothing.)
+        #expect(dead.history.first?.logs == "started\n", "\(dead.history.map(\.logs))")
         // Each answered guest runs on to the end of its fuel; when the last has stopped, the
         // activation is as it was: no third attempt, no outcome from a late guest.
         #expect(await harness.eventually(attempts: 6000) { harness.scheduler.pool(function: "runaway").running == 0 })

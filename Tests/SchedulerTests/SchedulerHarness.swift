@@ -90,6 +90,18 @@ enum Guests {
             (i32.const 0)))
         """
 
+    /// Logs "started" and then never returns, as `spin`.
+    static let logThenSpin = """
+        (module
+          (import "intravisor" "log" (func $log (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "started\\n")
+          (func (export "iv_main") (result i32)
+            (drop (call $log (i32.const 0) (i32.const 8)))
+            (loop $forever (br $forever))
+            (i32.const 0)))
+        """
+
     /// Hands `log` a range outside its memory: a bounds capability fault.
     static let fault = """
         (module

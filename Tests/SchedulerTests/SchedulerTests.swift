@@ -129,7 +129,7 @@ import Testing
         let generous = Intravisor(
             configuration: IntravisorConfiguration(fuelPerSecond: SchedulerHarness.intravisor.fuelPerSecond * 4))
         let harness = try SchedulerHarness(intravisor: generous)
-        try await harness.deploy("runaway", wat: Guests.spin, settings: ["warm: 0", "concurrency: 1", "timeout: 200ms"])
+        try await harness.deploy("runaway", wat: Guests.logThenSpin, settings: ["warm: 0", "concurrency: 1", "timeout: 200ms"])
         let answer = await harness.invoke("runaway")
         let stillRunning = harness.scheduler.pool(function: "runaway").running
         #expect(errorCode(answer) == "timeout")
@@ -142,6 +142,8 @@ import Testing
         #expect(record.status == .failed)
         #expect(record.error == "timeout")
         #expect(record.runUs >= 200_000)
+        // What the guest logged before it ran away is kept, though its own report never came.
+        #expect(record.logs == "started\n")
         // The guest ends at its fuel: its compartment is destroyed, the slot frees, and its own
         // outcome (out of fuel) does not replace the answered record.
         #expect(await harness.eventually(attempts: 6000) { harness.scheduler.pool(function: "runaway").running == 0 })

@@ -69,7 +69,7 @@ extension Compartment {
             }
         }
         let report = InvocationReport(
-            logs: host.logs, exitCode: exitCode, fuelUsed: fuelUsed, runTime: start.duration(to: clock.now))
+            logs: host.log.contents, exitCode: exitCode, fuelUsed: fuelUsed, runTime: start.duration(to: clock.now))
         host.end()
         recordInvocation()
         if mustDestroy || !resetState() {

@@ -143,7 +143,7 @@ public final class Compartment: @unchecked Sendable {
                     throw TrapClassifier.failure(for: error, timeout: timeout)
                 }
                 guard status == 0 else {
-                    let said = Self.firstLine(of: context.logs)
+                    let said = Self.firstLine(of: context.log.contents)
                     // A platform runtime's first line says what is wrong with the function's scripts.
                     if image.descriptor.runtime != nil, !said.isEmpty { throw InvocationFailure(.functionError, said) }
                     throw InvocationFailure(.functionError, "iv_init returned \(status)\(said.isEmpty ? "" : ": " + said)")

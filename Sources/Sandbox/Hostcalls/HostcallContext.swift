@@ -24,8 +24,8 @@ final class HostcallContext {
     var headers: [HTTPField] = []
     var headerBytes = 0
     var body: [UInt8] = []
-    var logs: [UInt8] = []
-    var logsTruncated = false
+    /// The running invocation's log (at creation, the log of `iv_init`).
+    var log = InvocationLog()
     var stdinOffset = 0
     /// Outbound HTTP requests made in this invocation (at most ``maxHTTPRequests``).
     var httpRequests = 0
@@ -37,7 +37,6 @@ final class HostcallContext {
     var environment: WASIStrings?
     var arguments: WASIStrings?
 
-    static let logTruncationMarker = Array("\n[log truncated]\n".utf8)
     static let maxHeaders = 100
     static let maxHeaderBytes = 64 << 10
     static let maxHTTPRequests = 16
@@ -59,8 +58,7 @@ final class HostcallContext {
         headers = []
         headerBytes = 0
         body = []
-        logs = []
-        logsTruncated = false
+        log = context.log
         stdinOffset = 0
         httpRequests = 0
         table.removeAll()
@@ -179,14 +177,6 @@ final class HostcallContext {
 
     /// Appends to the log, keeping at most the limit's bytes and then a truncation marker.
     func appendLog(_ bytes: UnsafeRawBufferPointer) {
-        guard !logsTruncated else { return }
-        let room = image.descriptor.limits.maxLogBytes - logs.count
-        if bytes.count <= room {
-            logs.append(contentsOf: bytes)
-        } else {
-            logs.append(contentsOf: bytes.prefix(max(room, 0)))
-            logs.append(contentsOf: Self.logTruncationMarker)
-            logsTruncated = true
-        }
+        log.append(bytes, limit: image.descriptor.limits.maxLogBytes)
     }
 }

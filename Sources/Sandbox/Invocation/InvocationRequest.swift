@@ -20,15 +20,19 @@ public struct InvocationRequest: Sendable {
     }
 }
 
-/// Who is invoking and until when: the activation id and the wall-clock deadline of the invocation.
+/// Who is invoking, until when, and where its log goes: the activation id, the wall-clock deadline
+/// of the invocation and the log its guest writes.
 public struct InvocationContext: Sendable {
     /// The activation id (`FAAS_ACTIVATION`).
     public var activation: String
     /// The instant after which the invocation is stopped with `timeout`; the fuel budget is derived from it.
     public var deadline: ContinuousClock.Instant
+    /// The invocation's log, readable by its caller while the guest runs (pass one to read it early).
+    public var log: InvocationLog
 
-    public init(activation: String, deadline: ContinuousClock.Instant) {
+    public init(activation: String, deadline: ContinuousClock.Instant, log: InvocationLog = InvocationLog()) {
         self.activation = activation
         self.deadline = deadline
+        self.log = log
     }
 }

@@ -28,6 +28,8 @@ final class PendingInvocation: Sendable {
     let waited: Bool
     /// Called once, on the thread that finishes the invocation.
     let completion: @Sendable (InvocationAnswer) -> Void
+    /// What its guest logs, which the deadline sweep reads when it answers for a guest still running.
+    let log = InvocationLog()
 
     init(
         runtime: VersionRuntime, request: InvocationRequest, activation: String, arrival: ContinuousClock.Instant,

@@ -198,7 +198,7 @@ extension Scheduler {
                 if state.answerDue[invocation.ticket] != nil { onStart() }
             }
         }
-        let context = InvocationContext(activation: invocation.activation, deadline: invocation.deadline)
+        let context = InvocationContext(activation: invocation.activation, deadline: invocation.deadline, log: invocation.log)
         let execution = execute(runtime, on: handle, request: invocation.request, context: context, ticket: invocation.ticket)
         guard !execution.answeredBySweep else { return }
         invocation.completion(
@@ -273,13 +273,15 @@ extension Scheduler {
         for running in overdue { answerOverdue(running, now: now) }
     }
 
-    /// Records and answers `timeout` for a running invocation past its deadline.
+    /// Records and answers `timeout` for a running invocation past its deadline, with what its
+    /// guest has logged so far.
     private func answerOverdue(_ running: RunningInvocation, now: ContinuousClock.Instant) {
         let invocation = running.invocation
         let runtime = invocation.runtime
         let failure = InvocationFailure(.timeout, "\(runtime.function) did not answer within its timeout of \(runtime.manifest.timeout)")
+        let report = InvocationReport(logs: invocation.log.contents, runTime: now - running.started)
         let execution = Execution(
-            outcome: .failure(failure, InvocationReport(runTime: now - running.started)), failure: nil,
+            outcome: .failure(failure, report), failure: nil,
             start: running.start, initTime: .zero)
         invocation.completion(
             finishRecord(
