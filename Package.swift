@@ -51,6 +51,8 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        // Linux's CPU affinity calls, which Swift's Glibc module does not declare (worker pinning).
+        .target(name: "CAffinity"),
         // Outbound HTTP of guests on libcurl: resolve, check the address, pin, limits.
         .target(
             name: "Egress",
@@ -92,6 +94,7 @@ let package = Package(
             dependencies: [
                 "Sandbox",
                 "Registry",
+                "CAffinity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -73,3 +73,61 @@ extension WorkerPoolTests {
         pool.shutdown()
     }
 }
+
+extension WorkerPoolTests {
+    /// A pinned thread runs its jobs on its CPU alone; a thread started for a guest's wait is not
+    /// pinned and keeps every CPU of the process.
+    @Test func pinnedThreadsRunOnTheirCPUAndExtraThreadsAreNotPinned() throws {
+        let allowed = CPUAffinity.allowed()
+        let cpu = try #require(allowed.last, "the affinity mask could not be read")
+        let pool = WorkerPool(size: 1, name: "pinned", pinnedCPUs: [cpu])
+        #expect(pool.pinnedCPUs == [cpu])
+        let seen = Mutex<[String: [Int]]>([:])
+        let waiting = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        pool.submit(key: "waiter") {
+            seen.withLock { $0["pinned"] = CPUAffinity.allowed() }
+            pool.blocking {
+                waiting.signal()
+                _ = release.wait(timeout: .now() + 20)
+            }
+            done.signal()
+        }
+        waiting.wait()
+        // The pinned thread waits with its slot given back, so this job gets a thread started for it.
+        pool.submit(key: "extra") {
+            seen.withLock { $0["extra"] = CPUAffinity.allowed() }
+            release.signal()
+        }
+        done.wait()
+        #expect(seen.withLock { $0["pinned"] } == [cpu])
+        #expect(seen.withLock { $0["extra"] } == allowed)
+        #expect(pool.threadCount == 2)
+        pool.shutdown()
+    }
+
+    /// Workers are pinned one to a CPU only when there are CPUs enough; `pinWorkers: false` and an
+    /// oversubscribed pool leave every thread on every CPU.
+    @Test func aSchedulerPinsItsWorkersOnlyWhenEachHasACPUAndItIsAskedTo() async throws {
+        let allowed = CPUAffinity.allowed()
+        #expect(!allowed.isEmpty)
+        #expect(CPUAffinity.forWorkers(allowed.count) == allowed)
+        #expect(CPUAffinity.forWorkers(1) == [allowed[0]])
+        #expect(CPUAffinity.forWorkers(allowed.count + 1).isEmpty)
+
+        let pinned = try SchedulerHarness(configuration: .init(workerThreads: 1))
+        #expect(pinned.scheduler.workers.pinnedCPUs == [allowed[0]])
+        let inside = await pinned.scheduler.workers.run(key: "k") { CPUAffinity.allowed() }
+        #expect(inside == [allowed[0]])
+        await pinned.close()
+
+        for configuration in [SchedulerConfiguration(workerThreads: 1, pinWorkers: false), .init(workerThreads: allowed.count + 1)] {
+            let free = try SchedulerHarness(configuration: configuration)
+            #expect(free.scheduler.workers.pinnedCPUs.isEmpty)
+            let mask = await free.scheduler.workers.run(key: "k") { CPUAffinity.allowed() }
+            #expect(mask == allowed)
+            await free.close()
+        }
+    }
+}

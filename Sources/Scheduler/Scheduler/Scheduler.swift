@@ -67,7 +67,12 @@ public final class Scheduler: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        let workers = WorkerPool(size: configuration.workerThreads)
+        let workers = WorkerPool(
+            size: configuration.workerThreads,
+            pinnedCPUs: configuration.pinWorkers ? CPUAffinity.forWorkers(configuration.workerThreads) : [])
+        if !workers.pinnedCPUs.isEmpty {
+            logger.debug("worker threads pinned", metadata: ["faas.cpus": "\(workers.pinnedCPUs)"])
+        }
         let metrics = SchedulerMetrics()
         self.workers = workers
         self.metrics = metrics

@@ -4,6 +4,9 @@ import Foundation
 public struct SchedulerConfiguration: Sendable {
     /// Threads that run guest code. Default: the number of cores.
     public var workerThreads: Int
+    /// Whether each worker thread is pinned to a CPU of its own (`faas serve --pin-workers`), when
+    /// the process may run on at least as many CPUs as there are workers. Default on.
+    public var pinWorkers: Bool
     /// Live compartments across all functions; creating one more evicts the least recently
     /// used idle compartment. Default 10,000.
     public var maxCompartments: Int
@@ -23,6 +26,7 @@ public struct SchedulerConfiguration: Sendable {
 
     public init(
         workerThreads: Int = SchedulerConfiguration.defaultWorkerThreads,
+        pinWorkers: Bool = true,
         maxCompartments: Int = 10_000,
         maxMemoryBytes: Int = 8 << 30,
         reapInterval: Duration = .seconds(1),
@@ -33,6 +37,7 @@ public struct SchedulerConfiguration: Sendable {
     ) {
         self.runtimes = runtimes
         self.workerThreads = workerThreads
+        self.pinWorkers = pinWorkers
         self.maxCompartments = maxCompartments
         self.maxMemoryBytes = maxMemoryBytes
         self.reapInterval = reapInterval

@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads that run guest code (default: one per core).")
     var workers: Int = SchedulerConfiguration.defaultWorkerThreads
 
+    @Option(help: "Pin each worker thread to a CPU of its own: on or off (on by default; only when there are at least as many CPUs as workers).")
+    var pinWorkers = "on"
+
     @Option(help: "Instances of one module kept, when their compartments go away cleanly, for the next cold start of that module (0 turns it off).")
     var recycledInstances = IntravisorConfiguration().recycledInstances
 
@@ -78,6 +81,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--kv-quota must be a size such as 256Mi, 1Gi or 65536")
         }
         guard accessLog == "on" || accessLog == "off" else { throw ValidationError("--access-log must be on or off") }
+        guard pinWorkers == "on" || pinWorkers == "off" else { throw ValidationError("--pin-workers must be on or off") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -130,7 +134,7 @@ struct Serve: AsyncParsableCommand {
         configuration.accessLog = accessLog == "on"
         var options = ServeOptions(
             dataDirectory: data ?? environment["FAAS_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.faas",
-            logger: logger, workerThreads: workers, recycledInstances: recycledInstances,
+            logger: logger, workerThreads: workers, pinWorkers: pinWorkers == "on", recycledInstances: recycledInstances,
             node: givenNode ?? "\(SchedulerConfiguration.defaultNode):\(port)",
             kvQuota: Self.bytes(kvQuota) ?? KeyValueRules.defaultQuotaBytes,
             registryURL: registry ?? environment["FAAS_REGISTRY"].flatMap { $0.isEmpty ? nil : $0 })

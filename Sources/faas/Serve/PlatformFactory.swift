@@ -13,6 +13,8 @@ struct ServeOptions: Sendable {
     var logger: Logger
     /// Threads that run guest code.
     var workerThreads = SchedulerConfiguration.defaultWorkerThreads
+    /// Whether each worker thread is pinned to a CPU of its own.
+    var pinWorkers = true
     /// Instances kept per module for later cold starts (``IntravisorConfiguration/recycledInstances``).
     var recycledInstances = IntravisorConfiguration().recycledInstances
     /// This node's name in activation records and leases.
@@ -38,7 +40,7 @@ enum PlatformFactory {
         let scheduler = Scheduler(
             registry: registry, intravisor: Intravisor(configuration: .init(recycledInstances: options.recycledInstances)),
             configuration: SchedulerConfiguration(
-                workerThreads: options.workerThreads, node: options.node, outbound: CurlClient(),
+                workerThreads: options.workerThreads, pinWorkers: options.pinWorkers, node: options.node, outbound: CurlClient(),
                 runtimes: options.runtimes),
             logger: options.logger.with(label: "faas.scheduler"))
         await scheduler.start()
