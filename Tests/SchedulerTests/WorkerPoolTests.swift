@@ -107,8 +107,8 @@ extension WorkerPoolTests {
         pool.shutdown()
     }
 
-    /// Workers are pinned one to a CPU only when there are CPUs enough; `pinWorkers: false` and an
-    /// oversubscribed pool leave every thread on every CPU.
+    /// Workers are pinned one to a CPU only when asked to and there are CPUs enough; the default
+    /// and an oversubscribed pool leave every thread on every CPU.
     @Test func aSchedulerPinsItsWorkersOnlyWhenEachHasACPUAndItIsAskedTo() async throws {
         let allowed = CPUAffinity.allowed()
         #expect(!allowed.isEmpty)
@@ -116,13 +116,13 @@ extension WorkerPoolTests {
         #expect(CPUAffinity.forWorkers(1) == [allowed[0]])
         #expect(CPUAffinity.forWorkers(allowed.count + 1).isEmpty)
 
-        let pinned = try SchedulerHarness(configuration: .init(workerThreads: 1))
+        let pinned = try SchedulerHarness(configuration: .init(workerThreads: 1, pinWorkers: true))
         #expect(pinned.scheduler.workers.pinnedCPUs == [allowed[0]])
         let inside = await pinned.scheduler.workers.run(key: "k") { CPUAffinity.allowed() }
         #expect(inside == [allowed[0]])
         await pinned.close()
 
-        for configuration in [SchedulerConfiguration(workerThreads: 1, pinWorkers: false), .init(workerThreads: allowed.count + 1)] {
+        for configuration in [SchedulerConfiguration(workerThreads: 1), .init(workerThreads: allowed.count + 1, pinWorkers: true)] {
             let free = try SchedulerHarness(configuration: configuration)
             #expect(free.scheduler.workers.pinnedCPUs.isEmpty)
             let mask = await free.scheduler.workers.run(key: "k") { CPUAffinity.allowed() }

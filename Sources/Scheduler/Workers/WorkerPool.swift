@@ -22,10 +22,9 @@ import Synchronization
 ///
 /// Each of the ``size`` threads the pool starts with may be pinned to a CPU of its own
 /// (``pinnedCPUs``), while jobs stay in one queue that every thread takes from, so a thread slowed
-/// by a busy core leaves the queue to the others. The kernel then no longer moves the threads
-/// between cores: with short guests on a two-core machine that served about 10% more warm
-/// invocations per second (see the ``Scheduler`` configuration's `pinWorkers`). Threads started
-/// for ``blocking(_:)`` are not pinned.
+/// by a busy core leaves the queue to the others, and the kernel no longer moves the threads
+/// between cores (`SchedulerConfiguration.pinWorkers`). Threads started for ``blocking(_:)`` are
+/// not pinned.
 ///
 /// A thread that finds no work looks again for a short while (``spin``, yielding the core
 /// meanwhile) before it sleeps: under load the next job usually arrives within microseconds, and

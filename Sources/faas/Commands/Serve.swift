@@ -51,8 +51,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads that run guest code (default: one per core).")
     var workers: Int = SchedulerConfiguration.defaultWorkerThreads
 
-    @Option(help: "Pin each worker thread to a CPU of its own: on or off (on by default; only when there are at least as many CPUs as workers).")
-    var pinWorkers = "on"
+    @Option(help: "Pin each worker thread to a CPU of its own: on or off (off by default; only when there are at least as many CPUs as workers).")
+    var pinWorkers = "off"
 
     @Option(help: "Instances of one module kept, when their compartments go away cleanly, for the next cold start of that module (0 turns it off).")
     var recycledInstances = IntravisorConfiguration().recycledInstances

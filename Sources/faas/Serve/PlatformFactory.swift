@@ -14,7 +14,7 @@ struct ServeOptions: Sendable {
     /// Threads that run guest code.
     var workerThreads = SchedulerConfiguration.defaultWorkerThreads
     /// Whether each worker thread is pinned to a CPU of its own.
-    var pinWorkers = true
+    var pinWorkers = false
     /// Instances kept per module for later cold starts (``IntravisorConfiguration/recycledInstances``).
     var recycledInstances = IntravisorConfiguration().recycledInstances
     /// This node's name in activation records and leases.
