@@ -41,10 +41,10 @@ import Testing
     }
 
     /// The deploy's answer, for scripts that must be refused.
-    static func refused(_ gateway: TestGateway, _ name: String, _ files: [String: String]) async throws
-        -> RawConnection.Response
+    static func refused(_ gateway: TestGateway, _ name: String, _ files: [String: String], settings: [String] = [])
+        async throws -> RawConnection.Response
     {
-        try await gateway.request("POST", "/functions", body: archive(name, files))
+        try await gateway.request("POST", "/functions", body: archive(name, files, settings: settings))
     }
 
     /// The logs of the activation that answered `response` (recorded shortly after the answer).
@@ -309,6 +309,11 @@ import Testing
             let reserved = try await Self.refused(
                 gateway, "broken", ["index.js": "export default { fetch() {} };", ".faas/function.json": "{}"])
             #expect(reserved.status == 422 && reserved.text.contains(".faas/"), "\(reserved.text)")
+            // A top level that never ends runs out of the fuel of its timeout, however long the check may wait.
+            let endless = try await Self.refused(
+                gateway, "broken", ["index.js": "for (;;) {}\nexport default { fetch() {} };\n"], settings: ["timeout: 300ms"])
+            #expect(endless.status == 422 && endless.errorBody?.error.code == "invalid_function", "\(endless.text)")
+            #expect(endless.text.contains("fuel"), "\(endless.text)")
             // Nothing was stored.
             #expect(try await gateway.request("GET", "/functions/broken").status == 404)
         }

@@ -177,6 +177,27 @@ import WasmKit
         #expect(throws: InvocationFailure.self) { try Compartment(image: image, id: 2, callHandler: nil) }
     }
 
+    @Test func initStopsAtAHostcallAfterItsDeadlineWhichDefaultsToTheTimeout() throws {
+        let wat = """
+            (module
+              (import "intravisor" "log" (func $log (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 0) "ready")
+              (func (export "iv_init") (result i32)
+                (drop (call $log (i32.const 0) (i32.const 5)))
+                (i32.const 0))
+              (func (export "iv_main") (result i32) (i32.const 0)))
+            """
+        let image = try SandboxHarness.image(wat: wat, SandboxHarness.descriptor(limits: CompartmentLimits(timeout: .seconds(30))))
+        #expect(throws: InvocationFailure(.timeout, "the invocation passed its deadline")) {
+            try Compartment(image: image, id: 1, services: HostServices(), initDeadline: .now - .seconds(1))
+        }
+        #expect(image.initialState == nil)
+        // By default the deadline is the timeout from now: the same guest is created.
+        let created = try Compartment(image: image, id: 2, services: HostServices())
+        #expect(created.image.initialState != nil)
+    }
+
     @Test func everyExampleWithInitIsCopied() throws {
         // C compiled by clang never changes its tables: each example with iv_init starts from copies.
         let module = try Examples.module(named: "init-cache")

@@ -12,10 +12,14 @@ GIB = 1 << 30
 
 # The gateway configurations the report runs side by side, in table order: (server name, the prefix of their
 # figures' keys, `faas serve` flags beyond --port, --data and --js-runtime). The first is the default
-# configuration, the one the targets hold; the other two are the ways of switching the access log off.
+# configuration, the one the targets hold; the next two are the ways of switching the access log off, the last
+# the default with each worker thread pinned to a CPU (an option, measured beside the default to decide its default).
 GATEWAYS = (("faas", "", []), ("faas-quiet", "quiet:", ["--access-log", "off"]),
-            ("faas-warning", "warning:", ["--log-level", "warning"]))
-CONFIGURATIONS = {"faas": "default", "faas-quiet": "`--access-log off`", "faas-warning": "`--log-level warning`"}
+            ("faas-warning", "warning:", ["--log-level", "warning"]), ("faas-pinned", "pinned:", ["--pin-workers", "on"]))
+CONFIGURATIONS = {"faas": "default", "faas-quiet": "`--access-log off`", "faas-warning": "`--log-level warning`",
+                  "faas-pinned": "`--pin-workers on`"}
+# The configurations run at both concurrencies; the others at c=32 only.
+BOTH_CONCURRENCIES = ("faas", "faas-pinned")
 
 # What the HTTP-limit matrix loads, in table order: (key without the gateway's prefix, label).
 LOADS = (("nginx", "nginx fixed 200"), ("nio", "SwiftNIO hello"), ("healthz", "cvmfaas `GET /healthz`"),
@@ -402,13 +406,13 @@ def http_limit(w, x):
     w("wrk (keep-alive, `POST` with a 7-byte body, `GET` for `/healthz`, " + f"{min(m.get('nproc') or 2, 4)} threads, "
       f"{args.duration:g} s per run, {args.rounds} round(s) interleaving the servers, median of the rounds) against "
       "nginx returning a fixed 200 (`return 200 \"hello\"`, `worker_processes auto`, no access log), `faas-bench "
-      "nio-hello` (SwiftNIO, one event loop per core, fixed 200), and the gateway (`faas serve`, release build) in three "
-      "configurations, one process each: the default (access log on, written to a file), `--access-log off` and "
-      "`--log-level warning`. Each gateway answers `GET /healthz` (its HTTP path alone) and invokes `noop` (iv ABI, "
-      "returns at once) and `hello` (C, WASI: stdin → stdout); the default one also the Rust and JavaScript hellos. "
-      "Functions are deployed with `warm` and `concurrency` = cores and `queue: 512`. The `--access-log off` and "
-      "`--log-level warning` gateways run at c=32 only, and in each round the configurations take turns going "
-      "first. wrk runs on the same cores as the servers, so every figure includes the load generator's share. Server "
+      "nio-hello` (SwiftNIO, one event loop per core, fixed 200), and the gateway (`faas serve`, release build) in four "
+      "configurations, one process each: the default (access log on, written to a file), `--access-log off`, "
+      "`--log-level warning` and `--pin-workers on`. Each gateway answers `GET /healthz` (its HTTP path alone) and "
+      "invokes `noop` (iv ABI, returns at once) and `hello` (C, WASI: stdin → stdout); the default one also the Rust "
+      "and JavaScript hellos. Functions are deployed with `warm` and `concurrency` = cores and `queue: 512`. The "
+      "`--access-log off` and `--log-level warning` gateways run at c=32 only, and in each round the configurations "
+      "take turns going first. wrk runs on the same cores as the servers, so every figure includes the load generator's share. Server "
       "CPU per request is the loaded server process's user+system time over the run divided by its requests.")
     logs = x.facts.get("log_bytes") or {}
     if logs:
@@ -431,6 +435,7 @@ def http_limit(w, x):
             f"{label}{'' if config in ('—', 'default') else ' ' + config} c={c}: "
             + ", ".join(rps(r) for r in cell(h, key, c).get("rounds", [])) for key, label, config, c in rows) + ".")
         w("")
+    pinning(w, h)
     if "http-limit.png" in x.charts:
         w("![HTTP limit](benchmarks/http-limit.png)")
         w("")
@@ -443,6 +448,27 @@ def http_limit(w, x):
         if "throughput-noop.png" in x.charts:
             w("![throughput of noop](benchmarks/throughput-noop.png)")
             w("")
+
+
+def pinning(w, h):
+    """`--pin-workers on` against the default, load by load: the ratio of the medians and the rounds it won (the
+    rounds of both ran in the same round, one after the other)."""
+    parts = []
+    for what in ("healthz", "noop", "hello"):
+        for c in (32, 256):
+            pinned, default = cell(h, "pinned:" + what, c), cell(h, what, c)
+            if not pinned or not default:
+                continue
+            share = fraction(pinned["rps"], default["rps"])
+            pairs = list(zip(pinned.get("rounds", []), default.get("rounds", [])))
+            won = sum(1 for a, b in pairs if a > b)
+            cpu = f", CPU per request {us(pinned.get('cpu_us'))} vs {us(default.get('cpu_us'))}" \
+                if pinned.get("cpu_us") is not None and default.get("cpu_us") is not None else ""
+            parts.append(f"{LABELS[what]} c={c}: {times(share)} ({rps(pinned['rps'])} vs {rps(default['rps'])} req/s, "
+                         f"won {won} of {len(pairs)} rounds{cpu})")
+    if parts:
+        w("Worker pinning, `--pin-workers on` against the default (same build, same run): " + "; ".join(parts) + ".")
+        w("")
 
 
 def async_invocations(w, x):
@@ -825,11 +851,13 @@ def sample_facts(folder):
              "noop": (36240, 44100, 33.0), "hello": (31800, 36800, 38.0), "rust-hello": (29500, 33900, 41.0),
              "js-hello": (9100, 9800, 170.0), "quiet:healthz": (59200, None, 19.5), "quiet:noop": (37400, None, 31.0),
              "quiet:hello": (32300, None, 36.5), "warning:healthz": (59900, None, 19.0),
-             "warning:noop": (37900, None, 30.5), "warning:hello": (32600, None, 36.0)}
+             "warning:noop": (37900, None, 30.5), "warning:hello": (32600, None, 36.0),
+             "pinned:healthz": (57100, 55900, 21.5), "pinned:noop": (38100, 43100, 32.0),
+             "pinned:hello": (32000, 36100, 38.5)}
     http = {}
     for key, (at32, at256, cpu) in rates.items():
         server = "nginx" if key == "nginx" else "nio" if key == "nio" else \
-            "faas-quiet" if key.startswith("quiet:") else "faas-warning" if key.startswith("warning:") else "faas"
+            next((name for name, prefix, _ in GATEWAYS if prefix and key.startswith(prefix)), "faas")
         for c, rate in ((32, at32), (256, at256)):
             if rate:
                 http[f"{key}@{c}"] = {"server": server, "rps": rate, "p50_us": round(c / rate * 1e6 * 0.9),
@@ -846,7 +874,7 @@ def sample_facts(folder):
         "settings": {"rounds": 3, "duration": 5, "cold_samples": 200},
         "functions": ["init-cache", "rust-hello", "js-hello"], "js_runtime_bytes": 1_310_720,
         "deployed": {"faas": ["noop", "hello", "rust-hello", "js-hello"], "faas-quiet": ["noop", "hello"],
-                     "faas-warning": ["noop", "hello"]},
+                     "faas-warning": ["noop", "hello"], "faas-pinned": ["noop", "hello"]},
         "in_process": {"sandbox": SAMPLE_SANDBOX, "scheduler": SAMPLE_SCHEDULER, "registry": SAMPLE_REGISTRY,
                        "async": SAMPLE_ASYNC},
         "peers": {"wasmtime_cold": {"samples_us": [410, 430, 450, 480, 900], "with_compile_us": [9100, 9300, 9800]},
@@ -877,5 +905,5 @@ def sample_facts(folder):
                            "symbol": [[9.2, "[k] finish_task_switch.isra.0"], [3.3, "[.] swift_retain"]],
                            "own": [[0.8, "[.] c_nio_llhttp__internal__run"]]} for f in ("noop", "hello")}},
         "gateway_rss_kib": 98304,
-        "log_bytes": {"faas": 812_000_000, "faas-quiet": 2_100, "faas-warning": 300},
+        "log_bytes": {"faas": 812_000_000, "faas-quiet": 2_100, "faas-warning": 300, "faas-pinned": 808_000_000},
     }

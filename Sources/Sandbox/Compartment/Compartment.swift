@@ -57,7 +57,13 @@ public final class Compartment: @unchecked Sendable {
     }
 
     /// Creates a pre-sealed compartment of `image` whose hostcalls reach `services`.
-    public init(image: CompartmentImage, id: UInt64, services: HostServices) throws(InvocationFailure) {
+    ///
+    /// `iv_init` runs on the fuel of the image's timeout, which bounds what it computes whatever the load, and
+    /// stops at a hostcall made after `initDeadline`, which bounds what it waits for; by default the deadline
+    /// is the timeout from now.
+    public init(
+        image: CompartmentImage, id: UInt64, services: HostServices, initDeadline: ContinuousClock.Instant? = nil
+    ) throws(InvocationFailure) {
         let intravisor = image.intravisor
         let timeout = image.descriptor.limits.timeout
         self.id = id
@@ -65,7 +71,8 @@ public final class Compartment: @unchecked Sendable {
         let context = HostcallContext(image: image, services: services)
         self.hostContext = context
         context.begin(
-            InvocationRequest(), context: InvocationContext(activation: "", deadline: .now.advanced(by: timeout)))
+            InvocationRequest(),
+            context: InvocationContext(activation: "", deadline: initDeadline ?? .now.advanced(by: timeout)))
         defer { context.end() }
         let initializes = image.descriptor.abi == .iv && image.initialization != .none
         let expected = image.descriptor.abi == .iv ? FunctionType(parameters: [], results: [.i32]) : FunctionType(parameters: [])

@@ -33,6 +33,10 @@ extension Scheduler {
     /// Checks, before a deploy stores anything, what only running it can show: that a runtime function's
     /// handler loads (its scripts parse and it has the entry the runtime needs). It creates one compartment
     /// outside the pools and throws it away.
+    ///
+    /// The scripts run on the fuel of the function's timeout, so a top level that loops forever is refused
+    /// however busy the node is; but they may wait ``deployCheckWait`` of wall clock, so that a correct
+    /// function is not refused because the node was too busy to run its check within the timeout.
     /// - Throws: `invalid_function` (422) with the runtime's first line, e.g.
     ///   `index.js:3: SyntaxError: unexpected token`; `unavailable` when this node has no such runtime.
     func checkBeforeDeploy(_ stored: FunctionImage) throws(RegistryError) {
@@ -44,11 +48,15 @@ extension Scheduler {
             throw RegistryError(.unavailable, error.message)
         }
         do {
-            _ = try Compartment(image: image, id: 0, services: hostServices)
+            let wait = max(stored.manifest.timeout, Self.deployCheckWait)
+            _ = try Compartment(image: image, id: 0, services: hostServices, initDeadline: .now.advanced(by: wait))
         } catch {
             throw RegistryError(.invalidFunction, "handler \(stored.manifest.handler ?? ""): \(error.message)")
         }
     }
+
+    /// The wall clock a deploy check's scripts may take at least (``checkBeforeDeploy(_:)``).
+    static let deployCheckWait = Duration.seconds(60)
 
     /// The runtime's module, prepared on first use.
     private func preparedRuntime(_ runtime: GuestRuntime) throws -> PreparedModule {
