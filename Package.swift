@@ -22,7 +22,11 @@ let package = Package(
         .library(name: "Egress", targets: ["Egress"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
+        // One trait, named: with WasmKit's default three, SwiftPM wrote their -D flags in an order that
+        // changed between builds, and every such change recompiled WasmKit and relinked everything (about
+        // 4.5 min for a build with nothing to do). MultiThread is the only one used: compartments run on
+        // several threads; modules are parsed from bytes (no FileSystem), nothing is disassembled.
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2", traits: ["MultiThread"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
