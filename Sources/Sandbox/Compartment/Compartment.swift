@@ -9,7 +9,7 @@ import Synchronization
 /// Only an image's first compartment runs `iv_init`: later ones copy the state it left in
 /// (``CompartmentImage/Initialization``), unless the module's code could change what a copy misses.
 /// Such a compartment may run on an instance recycled from one that went away cleanly
-/// (``RecycledInstance``): the copy makes it hold exactly the image's initial state.
+/// (``GuestInstance``): the copy makes it hold exactly the image's initial state.
 /// Each invocation unseals the entry, runs the guest under its limits, then (with `state: reset`) restores
 /// the snapshot and reseals. A trap, fault or limit destroys the compartment; so does memory growth under
 /// `state: reset`, since the snapshot no longer fits.
@@ -23,15 +23,14 @@ public final class Compartment: @unchecked Sendable {
     /// The entry capability, sealed with the monitor's object type whenever the compartment is idle.
     public private(set) var entryCapability: Capability
 
-    let store: Store
-    private let instance: Instance
-    private let memory: Memory
-    private let entry: Function
+    /// The WebAssembly instance, fresh or recycled, and the exports the compartment uses.
+    private let guest: GuestInstance
+    var store: Store { guest.store }
+    private var memory: Memory { guest.memory }
+    private var globals: [Global] { guest.globals }
     let hostContext: HostcallContext
-    private let binding: HostcallBinding
     private var stack: ExecutionStack
-    private let globals: [Global]
-    /// Whether the instance may be recycled when the compartment goes (``RecycledInstance``): false once a
+    /// Whether the instance may be recycled when the compartment goes (``GuestInstance``): false once a
     /// trap, fault or limit discarded it.
     private var recyclable = true
     /// Whether this compartment runs on an instance recycled from an earlier compartment.
@@ -80,26 +79,20 @@ public final class Compartment: @unchecked Sendable {
         // A recycled instance when the image's initial state is known and one fits it; else a fresh one.
         let kept = image.recycles ? image.initialState : nil
         let recycled = kept.flatMap { image.prepared.shelf.take(atMost: $0.memory.count, intravisor: intravisor) }
-        let store: Store
-        let instance: Instance
-        let memory: Memory
-        let entry: Function
-        let globals: [Global]
-        let binding: HostcallBinding
+        let guest: GuestInstance
         var stack = ExecutionStack(engine: intravisor.engine)
         if let recycled {
-            (store, instance, memory, entry, globals) =
-                (recycled.store, recycled.instance, recycled.memory, recycled.entry, recycled.globals)
-            binding = recycled.binding
-            binding.context = context
-            store.resourceLimiter = image.ceiling
-            store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
+            guest = recycled
+            guest.binding.context = context
+            guest.store.resourceLimiter = image.ceiling
+            guest.store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
         } else {
-            store = Store(engine: intravisor.engine)
+            let store = Store(engine: intravisor.engine)
             store.resourceLimiter = image.ceiling
             // Before instantiating: a start function runs under the budget too.
             store.fuel = Fuel(remaining: intravisor.fuel(for: timeout))
-            binding = HostcallBinding(context)
+            let binding = HostcallBinding(context)
+            let instance: Instance
             do {
                 let imports = HostcallLinker.imports(for: image, store: store, binding: binding)
                 instance = try image.module.instantiate(store: store, imports: imports)
@@ -115,16 +108,14 @@ public final class Compartment: @unchecked Sendable {
                 throw InvocationFailure(
                     .functionError, "\(image.entryName) has signature \(exportedEntry.type), expected \(expected)")
             }
-            (memory, entry) = (exportedMemory, exportedEntry)
-            globals = image.globalExports.compactMap { instance.exports[global: $0] }
+            guest = GuestInstance(
+                store: store, instance: instance, memory: exportedMemory, entry: exportedEntry,
+                globals: image.globalExports.compactMap { instance.exports[global: $0] }, binding: binding,
+                intravisor: intravisor)
         }
-        self.store = store
-        self.instance = instance
-        self.memory = memory
-        self.entry = entry
-        self.binding = binding
-        self.globals = globals
+        self.guest = guest
         self.isRecycled = recycled != nil
+        let (instance, memory, globals) = (guest.instance, guest.memory, guest.globals)
         context.memory = memory
 
         var initial: InitialState?
@@ -193,14 +184,10 @@ public final class Compartment: @unchecked Sendable {
         return image.keepInitialState(own) === own ? own : nil
     }
 
-    /// Hands the instance to its module's shelf when the compartment went cleanly (``RecycledInstance``).
+    /// Hands the instance to its module's shelf when the compartment went cleanly (``GuestInstance``).
     deinit {
         guard recyclable, image.recycles else { return }
-        image.prepared.shelf.put(
-            RecycledInstance(
-                store: store, instance: instance, memory: memory, entry: entry, globals: globals, binding: binding,
-                intravisor: image.intravisor),
-            capacity: image.intravisor.configuration.recycledInstances)
+        image.prepared.shelf.put(guest, capacity: image.intravisor.configuration.recycledInstances)
     }
 
     /// Makes an instance, fresh or recycled, hold `state`: grows its memory to the state's size with the
@@ -280,7 +267,7 @@ public final class Compartment: @unchecked Sendable {
 
     /// Runs the entry export on the compartment's own interpreter stack.
     func runEntry() throws -> [Value] {
-        try entry.invoke([], on: &stack)
+        try guest.entry.invoke([], on: &stack)
     }
 
     func recordInvocation() {

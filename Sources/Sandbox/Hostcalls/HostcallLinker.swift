@@ -6,7 +6,7 @@ import WasmKit
 /// Only what the module imports is created (a compartment of a module importing nothing pays for nothing).
 /// Host functions use WasmKit's `raw:` form, which reads arguments from the engine's buffer without
 /// allocating. Each call reads the context from the binding, which a recycled instance's next compartment
-/// points at its own context (``RecycledInstance``).
+/// points at its own context (``GuestInstance``).
 enum HostcallLinker {
     typealias Body = Function.RawImplementation
 

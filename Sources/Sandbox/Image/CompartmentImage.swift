@@ -37,7 +37,7 @@ public final class CompartmentImage: Sendable {
     /// The module as prepared, shared with other images of it, and its shelf of recycled instances.
     public let prepared: PreparedModule
     /// Whether compartments of this image take recycled instances of its module and leave theirs
-    /// (``RecycledInstance``): recycling is on, and a copy of memory and globals makes an instance hold
+    /// (``GuestInstance``): recycling is on, and a copy of memory and globals makes an instance hold
     /// the image's initial state (the module changes no other instance state, and `iv_init`, if any, has
     /// its state copied, not rerun).
     let recycles: Bool

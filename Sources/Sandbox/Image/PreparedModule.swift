@@ -16,7 +16,7 @@ public final class PreparedModule: Sendable {
     let instanceStateChange: String?
     /// The size of the module as given, in bytes.
     public let byteCount: Int
-    /// Instances of this module kept for recycling (``RecycledInstance``), shared by its images.
+    /// Instances of this module kept for recycling (``GuestInstance``), shared by its images.
     let shelf = InstanceShelf()
     /// Instances kept for recycling now.
     public var recycledInstances: Int { shelf.count }

@@ -17,7 +17,7 @@ public struct IntravisorConfiguration: Sendable {
     /// ``CompartmentImage/Initialization``). Off only to measure what the copy saves.
     public var initialStateCopies: Bool
     /// How many instances of one module are kept, when their compartments go away cleanly, for the next
-    /// compartments of that module's images (default 2; 0 turns recycling off; see ``RecycledInstance``).
+    /// compartments of that module's images (default 2; 0 turns recycling off; see ``GuestInstance``).
     /// Each keeps its linear memory and the code WasmKit translated for it.
     public var recycledInstances: Int
 

@@ -1,8 +1,10 @@
 import Synchronization
 @_spi(Fuzzing) import WasmKit
 
-/// A WebAssembly instance whose compartment went away cleanly, kept for the next compartment of an image
-/// of the same prepared module (every JavaScript function shares the runtime's module).
+/// A compartment's WebAssembly instance: its store, the exports the compartment uses and the binding its
+/// host functions read their context from. A compartment owns one; when it goes away cleanly its instance
+/// is kept for the next compartment of an image of the same prepared module (every JavaScript function
+/// shares the runtime's module): it is *recycled*.
 ///
 /// WasmKit translates a function on its first call, per instance, so a fresh instance of a large module
 /// (QuickJS) translates again everything an invocation reaches: most of a cold start. A recycled instance
@@ -12,12 +14,12 @@ import Synchronization
 /// function survives), every mutable global assigned, the host functions rebound to the new context, the
 /// store's memory ceiling replaced by the new image's. What such a copy would miss (tables changed,
 /// segments dropped) rules a module out, as it rules out copying the initial state
-/// (``PreparedModule/instanceStateChange``). Only an instance whose last invocation ended cleanly comes
-/// here: a trap, fault or limit discards the compartment together with its instance.
+/// (``PreparedModule/instanceStateChange``). Only an instance whose last invocation ended cleanly is
+/// recycled: a trap, fault or limit discards the compartment together with its instance.
 ///
 /// `@unchecked Sendable`: owned by one compartment or by the shelf, never by two at once, and used only by
 /// the thread that owns it.
-final class RecycledInstance: @unchecked Sendable {
+final class GuestInstance: @unchecked Sendable {
     let store: Store
     let instance: Instance
     let memory: Memory
@@ -44,11 +46,11 @@ final class RecycledInstance: @unchecked Sendable {
 /// The recycled instances of one prepared module: at most the monitor's
 /// ``IntravisorConfiguration/recycledInstances``, the newest taken first, the oldest dropped when full.
 final class InstanceShelf: Sendable {
-    private let shelved = Mutex<[RecycledInstance]>([])
+    private let shelved = Mutex<[GuestInstance]>([])
 
     /// Keeps `instance`, dropping the oldest one beyond `capacity`.
-    func put(_ instance: RecycledInstance, capacity: Int) {
-        let dropped: [RecycledInstance] = shelved.withLock { shelved in
+    func put(_ instance: GuestInstance, capacity: Int) {
+        let dropped: [GuestInstance] = shelved.withLock { shelved in
             shelved.append(instance)
             guard shelved.count > capacity else { return [] }
             let excess = shelved.count - capacity
@@ -60,7 +62,7 @@ final class InstanceShelf: Sendable {
 
     /// The newest instance of `intravisor` whose memory is at most `bytes` long (memory cannot shrink), if
     /// one is kept.
-    func take(atMost bytes: Int, intravisor: Intravisor) -> RecycledInstance? {
+    func take(atMost bytes: Int, intravisor: Intravisor) -> GuestInstance? {
         let id = ObjectIdentifier(intravisor)
         return shelved.withLock { shelved in
             guard let index = shelved.lastIndex(where: { $0.intravisor == id && $0.memory.byteCount <= bytes }) else {
