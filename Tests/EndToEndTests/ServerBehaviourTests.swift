@@ -106,13 +106,10 @@ struct ServerBehaviourTests {
         let scratch = try TemporaryFolder()
         let data = scratch.url.appendingPathComponent("data")
         let server = try await FaasServer.start(data: data, in: scratch)
-        // fetch-json as built, with a 60 s timeout: from the call to the gate's opening the test waits on
-        // its own sleeps, which a loaded test process can stretch past the default 5 s, and then the
-        // outbound request fails at the deadline (CI saw 502 "request failed: callee failed").
-        let functions = try scratch.folder("functions")
-        let copy = try UserFunctions.folder(
-            "fetch-json", module: Examples.module(named: "fetch-json"), abi: "wasi",
-            settings: ["response: cgi", "timeout: 60s"] + Gate.loopbackGrant, in: functions)
+        // The example with a 60 s timeout: from the call to the upstream's answer the test waits on its own
+        // sleeps, which a loaded test process can stretch past the default 5 s, and then the outbound
+        // request fails at the deadline (CI saw 502 "request failed: callee failed").
+        let copy = try UserFunctions.example("fetch-json", settings: ["timeout: 60s"], in: try scratch.folder("functions"))
         let deployed = try await FaasCommand.run(["deploy", copy.path], against: server)
         #expect(deployed.status == 0, "\(deployed.errors)")
 

@@ -17,11 +17,13 @@ enum UserFunctions {
         return folder
     }
 
-    /// A copy of example `name` as a user would have it after building: its `function.yaml` and its module.
-    static func example(_ name: String, in parent: URL) throws -> URL {
+    /// A copy of example `name` as a user would have it after building: its `function.yaml`, with `settings`
+    /// appended as lines, and its module.
+    static func example(_ name: String, settings: [String] = [], in parent: URL) throws -> URL {
         let folder = parent.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(Examples.file("function.yaml", of: name)).write(to: folder.appendingPathComponent("function.yaml"))
+        let added = settings.map { Array(($0 + "\n").utf8) }.joined()
+        try Data(Examples.file("function.yaml", of: name) + added).write(to: folder.appendingPathComponent("function.yaml"))
         try Data(Examples.module(named: name)).write(to: folder.appendingPathComponent("\(name).wasm"))
         return folder
     }
